@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { docker } from '../test/helpers/docker.js';
+
+export const CLK_TCK = 100;
+
+/** user+system CPU seconds of a process (and its waited-for children are not counted). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+export function pidOf(name: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) return Number(entry);
+    } catch { /* gone */ }
+  }
+  throw new Error(`no process named ${name}`);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
+/** Starts `n` idle labelled containers for a bench; returns their ids. */
+export async function startLoad(n: number, tag: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    ids.push(await docker('run', '-d', '--label', 'opsdeck.test=1', '--label', `opsdeck.bench=${tag}`,
+      '--label', `com.docker.compose.project=bench-${tag}`, '--label', `com.docker.compose.service=svc${i}`,
+      '--name', `bench-${tag}-${i}`, 'busybox:1.36', 'sleep', '3600'));
+  }
+  return ids;
+}
+
+export async function stopLoad(tag: string): Promise<void> {
+  const ids = await docker('ps', '-aq', '--filter', `label=opsdeck.bench=${tag}`);
+  if (ids) await docker('rm', '-f', ...ids.split('\n'));
+}
+
+/**
+ * Runs a command in a real pseudo-terminal (util-linux `script`), 120×36, and returns the child
+ * and a promise for the moment its output first matches `marker`.
+ */
+export function inPty(command: string, marker: RegExp, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; started: number; seen: Promise<number>; output: () => string } {
+  const started = performance.now();
+  const child = spawn('script', ['-qfec', `stty cols 120 rows 36; exec ${command}`, '/dev/null'], {
+    env: { ...process.env, TERM: 'xterm-256color', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const seen = new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.length > 1_000_000) out = out.slice(-500_000);
+      if (marker.test(out)) resolve(performance.now());
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code} before the marker; output: ${out.slice(-2000)}`)));
+  });
+  seen.catch(() => undefined);
+  return { child, started, seen, output: () => out };
+}
+
+/** The pid of the node process running inside the pty (script → sh → node). */
+export async function nodePidUnder(rootPid: number): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const queue = [rootPid];
+    while (queue.length) {
+      const pid = queue.shift()!;
+      let children: string[] = [];
+      try { children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean); } catch { /* gone */ }
+      for (const c of children) {
+        const comm = readFileSync(`/proc/${c}/comm`, 'utf8').trim();
+        if (comm === 'node' || comm === 'MainThread') return Number(c);
+        queue.push(Number(c));
+      }
+    }
+    await sleep(100);
+  }
+  throw new Error('no node process under the pty');
+}

@@ -1,0 +1,64 @@
+import React from 'react';
+import { render } from 'ink';
+import { hostname } from 'node:os';
+import { App } from '../../views/App.js';
+import { DockerModel } from '../model/dockerModel.js';
+import { HostModel } from '../model/hostModel.js';
+import type { Context } from './context.js';
+
+const ALT_ON = '\x1b[?1049h\x1b[H\x1b[2J';
+const ALT_OFF = '\x1b[?25h\x1b[?1049l';
+
+/** Runs the interactive cockpit full screen until the operator quits; returns the exit code. */
+export async function runCockpit(ctx: Context): Promise<number> {
+  const out = process.stdout;
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    out.write(ALT_OFF);
+  };
+  out.write(ALT_ON);
+  process.on('exit', restore);
+
+  const docker = new DockerModel(ctx.endpoint, { refreshMs: ctx.refreshMs });
+  const host = new HostModel(ctx.refreshMs);
+  docker.start();
+  host.start();
+
+  let quitting = false;
+  const instance = render(
+    <App docker={docker} host={host} hostname={hostname()} readOnly={ctx.readOnly} color={ctx.color} ascii={ctx.ascii}
+      thresholds={ctx.config.thresholds} onQuit={() => { quitting = true; }} />,
+    { exitOnCtrlC: false, patchConsole: true, maxFps: 15 },
+  );
+
+  const shutdown = (code: number) => {
+    quitting = true;
+    instance.unmount();
+    docker.stop();
+    host.stop();
+    restore();
+    process.exitCode = code;
+  };
+  const onSignal = () => shutdown(130);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal);
+  const onCrash = (err: unknown) => {
+    shutdown(1);
+    process.stderr.write(`opsdeck: crashed: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  };
+  process.once('uncaughtException', onCrash);
+  process.once('unhandledRejection', onCrash);
+
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    docker.stop();
+    host.stop();
+    restore();
+  }
+  void quitting;
+  return 0;
+}

@@ -1,0 +1,106 @@
+import { Command, CommanderError, Option } from 'commander';
+import { buildContext, UsageError, type GlobalOptions } from './context.js';
+import { VERSION } from '../version.js';
+
+/** Exit codes: 0 ok, 1 the operation failed, 2 usage or config error. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+class Exit extends Error {
+  constructor(readonly code: number) { super(`exit ${code}`); }
+}
+
+function write(stream: NodeJS.WriteStream, text: string): void {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Parses argv, runs one command, returns the process exit code. Never throws for user errors. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('opsdeck');
+  let result: number = EXIT.ok;
+  program
+    .description('A terminal operations cockpit for Docker hosts. Without a command: the interactive cockpit (needs a terminal).')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .option('--config <file>', 'config file (else $OPSDECK_CONFIG, ./opsdeck.yaml, $XDG_CONFIG_HOME/opsdeck/config.yaml, /etc/opsdeck/config.yaml)')
+    .option('--state-dir <dir>', 'state directory (else $OPSDECK_STATE_DIR, $XDG_STATE_HOME/opsdeck)')
+    .option('--read-only', 'refuse every action that changes anything')
+    .option('--docker-host <url>', 'Docker endpoint: unix:///path, tcp://host:2376 (TLS from DOCKER_CERT_PATH), ssh://user@host')
+    .option('--no-color', 'no colours (also NO_COLOR=1)')
+    .addOption(new Option('--ascii', 'ASCII sparklines and bars instead of braille/blocks'))
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+
+  const ctxOf = (cmd: Command) => buildContext(cmd.optsWithGlobals() as GlobalOptions);
+
+  program.action(async (_opts, cmd: Command) => {
+    const ctx = ctxOf(cmd);
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      write(process.stderr, 'opsdeck: the interactive cockpit needs a terminal; for scripts and cron use `opsdeck status --json`');
+      throw new Exit(EXIT.usage);
+    }
+    const { runCockpit } = await import('./cockpit.js');
+    result = await runCockpit(ctx);
+  });
+
+  program
+    .command('status')
+    .description('one snapshot: host, containers, checks, alerts, maintenance')
+    .option('--json', 'machine-readable JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { collectStatus, formatStatus } = await import('./status.js');
+      const snap = await collectStatus(ctx);
+      if (opts.json) write(process.stdout, JSON.stringify(snap, null, 2));
+      else write(process.stdout, formatStatus(snap, process.stdout.columns || 120));
+      if (snap.docker.status !== 'up') {
+        if (opts.json) write(process.stderr, `opsdeck: Docker unreachable: ${snap.docker.error}`);
+        result = EXIT.failed;
+      }
+    });
+
+  const config = program.command('config').description('check, print or create the configuration');
+  config
+    .command('check')
+    .description('validate the config file; exit 2 with one line per problem')
+    .action((_o, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      write(process.stdout, ctx.configSource ? `${ctx.configSource}: ok` : 'no config file found: using the built-in defaults (ok)');
+    });
+  config
+    .command('print')
+    .description('print the effective configuration, secrets masked')
+    .option('--json', 'as JSON instead of YAML')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { maskSecrets } = await import('../../config/mask.js');
+      const masked = maskSecrets(ctx.config);
+      if (opts.json) write(process.stdout, JSON.stringify(masked, null, 2));
+      else {
+        const { stringify } = await import('yaml');
+        write(process.stdout, `# effective configuration (${ctx.configSource ?? 'built-in defaults'}); secrets masked\n${stringify(masked)}`);
+      }
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof Exit) return err.code;
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (err instanceof UsageError) {
+      write(process.stderr, err.message);
+      return EXIT.usage;
+    }
+    const e = err as Error & { name?: string };
+    if (e?.name === 'StateError' || e?.name === 'ReadOnlyError') {
+      write(process.stderr, `opsdeck: ${e.message}`);
+      return EXIT.failed;
+    }
+    write(process.stderr, `opsdeck: ${e?.message ?? String(err)}`);
+    return EXIT.failed;
+  }
+  return result;
+}

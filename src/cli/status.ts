@@ -1,0 +1,168 @@
+import { hostname as osHostname } from 'node:os';
+import { createReader, type DockerReader } from '../docker/client.js';
+import { severity, type ContainerInfo } from '../docker/containers.js';
+import { explainDockerError } from '../docker/endpoint.js';
+import { cpuPercent, memoryUsed, type RawStats } from '../docker/stats.js';
+import { HostSampler, type HostSnapshot } from '../host/metrics.js';
+import { mapLimit } from '../model/observable.js';
+import { formatBytes, formatDuration, formatPercent, padEnd, truncate } from '../format.js';
+import { safeText } from '../sanitize.js';
+import type { Context } from './context.js';
+
+export interface StatusContainer {
+  id: string;
+  name: string;
+  project: string | null;
+  service: string | null;
+  image: string;
+  state: string;
+  health: string;
+  exitCode: number | null;
+  cpuPercent: number | null;
+  memBytes: number | null;
+  memLimitBytes: number | null;
+  memPercent: number | null;
+  restartCount: number | null;
+  startedAt: string | null;
+}
+
+export interface StatusSnapshot {
+  at: string;
+  host: {
+    hostname: string;
+    cpuPercent: number | null;
+    cpuCount: number;
+    memPercent: number;
+    memTotalBytes: number;
+    memUsedBytes: number;
+    load1: number;
+    load5: number;
+    load15: number;
+    uptimeSec: number;
+    disks: { mount: string; device: string; fsType: string; usedPercent: number; totalBytes: number; usedBytes: number }[];
+  };
+  docker: { endpoint: string; status: 'up' | 'down'; version: string | null; error: string | null; hint: string | null };
+  containers: StatusContainer[];
+  checks: { name: string; status: 'ok' | 'warn' | 'crit' | 'unknown'; message: string; latencyMs: number | null }[];
+  alerts: { name: string; status: string; message: string; since: string }[];
+  maintenance: { active: boolean };
+}
+
+function hostPart(h: HostSnapshot): StatusSnapshot['host'] {
+  return {
+    hostname: h.hostname,
+    cpuPercent: h.cpuPercent,
+    cpuCount: h.cpuCount,
+    memPercent: h.memPercent,
+    memTotalBytes: h.memTotalBytes,
+    memUsedBytes: h.memUsedBytes,
+    load1: h.load1,
+    load5: h.load5,
+    load15: h.load15,
+    uptimeSec: h.uptimeSec,
+    disks: h.disks.map((d) => ({ mount: d.mount, device: d.device, fsType: d.fsType, usedPercent: d.usedPercent, totalBytes: d.totalBytes, usedBytes: d.usedBytes })),
+  };
+}
+
+/**
+ * Two one-shot stats rounds give CPU % for every running container. Each round asks for all
+ * containers at once: dockerd's collector answers them in one pass and then sleeps a second, which
+ * is also the interval the CPU delta needs.
+ */
+async function sampleStats(reader: DockerReader, running: ContainerInfo[]): Promise<Map<string, { cpu: number | null; mem: number | null }>> {
+  const round = async () => {
+    const res = await mapLimit(running, Math.max(1, running.length), (c) => reader.statsOnce(c.id));
+    const m = new Map<string, RawStats>();
+    res.forEach((r, i) => { if (r.status === 'fulfilled') m.set(running[i]!.id, r.value); });
+    return m;
+  };
+  const first = await round();
+  const second = await round();
+  const out = new Map<string, { cpu: number | null; mem: number | null }>();
+  for (const [id, s] of second) out.set(id, { cpu: cpuPercent(s.cpu_stats, first.get(id)?.cpu_stats), mem: memoryUsed(s.memory_stats) });
+  return out;
+}
+
+export async function collectStatus(ctx: Context): Promise<StatusSnapshot> {
+  const sampler = new HostSampler();
+  const hostP = sampler.sample();
+  const reader = createReader(ctx.endpoint);
+  let docker: StatusSnapshot['docker'] = { endpoint: ctx.endpoint.url, status: 'up', version: null, error: null, hint: null };
+  let containers: StatusContainer[] = [];
+  try {
+    const [version, list] = await Promise.all([reader.version(), reader.listContainers()]);
+    docker.version = version.version;
+    const inspected = await mapLimit(list, 8, (c) => reader.inspect(c.id));
+    const infos = inspected.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const stats = await sampleStats(reader, infos.filter((c) => c.state === 'running'));
+    containers = infos.map((c) => {
+      const s = stats.get(c.id);
+      const mem = s?.mem ?? null;
+      return {
+        id: c.id,
+        name: c.name,
+        project: c.project,
+        service: c.service,
+        image: c.image,
+        state: c.state,
+        health: c.health,
+        exitCode: c.exitCode,
+        cpuPercent: s?.cpu ?? null,
+        memBytes: mem,
+        memLimitBytes: c.memLimit,
+        memPercent: mem !== null && c.memLimit ? (mem / c.memLimit) * 100 : null,
+        restartCount: c.restartCount,
+        startedAt: c.startedAt,
+      };
+    });
+    containers.sort((a, b) => (a.project ?? '~').localeCompare(b.project ?? '~') || a.name.localeCompare(b.name));
+  } catch (err) {
+    const { message, hint } = explainDockerError(ctx.endpoint, err);
+    docker = { ...docker, status: 'down', error: message, hint };
+  }
+  const host = await hostP;
+  // Until the health checks land, each container contributes its own state as a check.
+  const checks: StatusSnapshot['checks'] = containers.map((c) => {
+    const sev = severity({ state: c.state as ContainerInfo['state'], health: c.health as ContainerInfo['health'], exitCode: c.exitCode });
+    const status = sev === 2 ? 'crit' : sev === 1 ? 'warn' : 'ok';
+    const message = c.state === 'running' ? (c.health === 'none' ? 'running' : `running, ${c.health}`) : c.state === 'exited' ? `exited with code ${c.exitCode ?? '?'}` : c.state;
+    return { name: `container/${c.name}`, status, message, latencyMs: null };
+  });
+  return {
+    at: new Date().toISOString(),
+    host: { ...hostPart(host), hostname: host.hostname || osHostname() },
+    docker,
+    containers,
+    checks,
+    alerts: [],
+    maintenance: { active: false },
+  };
+}
+
+/** The compact human table. All untrusted text goes through safeText. */
+export function formatStatus(s: StatusSnapshot, width = 100): string {
+  const h = s.host;
+  const out: string[] = [];
+  out.push(`host ${h.hostname}  cpu ${formatPercent(h.cpuPercent)} ×${h.cpuCount}  mem ${formatPercent(h.memPercent)} (${formatBytes(h.memUsedBytes)}/${formatBytes(h.memTotalBytes)})  load ${h.load1.toFixed(2)} ${h.load5.toFixed(2)} ${h.load15.toFixed(2)}`);
+  if (h.disks.length) out.push(`disks ${h.disks.map((d) => `${safeText(d.mount)} ${formatPercent(d.usedPercent, 0)}`).join('  ')}`);
+  out.push(s.docker.status === 'up' ? `docker ${s.docker.endpoint} up (${s.docker.version ?? '?'})` : `docker ${s.docker.endpoint} DOWN: ${s.docker.error}\n  fix: ${s.docker.hint}`);
+  if (s.docker.status === 'up') {
+    const now = Date.parse(s.at);
+    out.push(['PROJECT', 'NAME', 'STATE', 'HEALTH', 'CPU', 'MEM', 'RST', 'UPTIME'].map((t, i) => padEnd(t, [14, 28, 12, 10, 7, 10, 4, 8][i]!)).join(' ').trimEnd());
+    for (const c of s.containers) {
+      const state = c.state === 'exited' ? `exited(${c.exitCode ?? '?'})` : c.state;
+      const cells = [
+        safeText(c.project ?? '-'), safeText(c.name), state, c.health === 'none' ? '-' : c.health,
+        c.cpuPercent === null ? '-' : formatPercent(c.cpuPercent), c.memBytes === null ? '-' : formatBytes(c.memBytes),
+        c.restartCount === null ? '-' : String(c.restartCount),
+        c.state === 'running' && c.startedAt ? formatDuration(now - Date.parse(c.startedAt)) : '-',
+      ];
+      out.push(cells.map((t, i) => padEnd(truncate(t, [14, 28, 12, 10, 7, 10, 4, 8][i]!), [14, 28, 12, 10, 7, 10, 4, 8][i]!)).join(' ').trimEnd());
+    }
+    if (s.containers.length === 0) out.push('(no containers)');
+  }
+  const failing = s.checks.filter((c) => c.status !== 'ok');
+  out.push(failing.length ? `attention: ${failing.map((c) => `${safeText(c.name)} ${c.status} (${safeText(c.message)})`).join(', ')}` : 'attention: nothing');
+  out.push(`maintenance: ${s.maintenance.active ? 'ON' : 'off'}`);
+  return out.map((l) => truncate(l, Math.max(40, width))).join('\n');
+}

@@ -1,0 +1,104 @@
+// The cockpit in a real terminal (tmux), used as a person would: look, filter, help, quit.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Tmux } from '../helpers/tmux.js';
+import { BIN, PROJECT } from '../helpers/docker.js';
+
+const stateDir = mkdtempSync(join(tmpdir(), 'opsdeck-e2e-'));
+const launch = `node ${BIN} --state-dir ${stateDir}; echo "EXIT=$?"`;
+
+describe('the cockpit in tmux', () => {
+  let term: Tmux;
+  before(async () => {
+    term = await Tmux.start(`opsdeck-e2e-${process.pid}`, 120, 36);
+    await term.type('echo BEFORE-OPSDECK');
+    await term.keys('Enter');
+    await term.waitFor('BEFORE-OPSDECK');
+  });
+  after(async () => { await term.kill(); });
+
+  it('shows the demo stack grouped by compose project, with the host strip', async () => {
+    await term.type(launch);
+    await term.keys('Enter');
+    const screen = await term.waitFor((s) => s.includes(`${PROJECT}  `) && /db[_-]1/.test(s) && /healthy/.test(s) && /unhealthy/.test(s), 20_000);
+    assert.match(screen, /opsdeck/);
+    assert.match(screen, /1 Overview/);
+    assert.match(screen, / CPU .*MEM .*LOAD/);
+    assert.match(screen, new RegExp(`▾ ${PROJECT}  \\d+/8 running`));
+    for (const s of ['app', 'cache', 'db', 'flaky', 'front', 'worker', 'crasher', 'cache-seed']) {
+      assert.match(screen, new RegExp(`${PROJECT}[_-]${s}[_-]1`), `${s} is listed`);
+    }
+    assert.doesNotMatch(screen, /BEFORE-OPSDECK/, 'full screen: the shell is hidden');
+    // The unhealthy container sorts above the healthy ones in its group.
+    const lines = screen.split('\n');
+    const flakyAt = lines.findIndex((l) => /flaky[_-]1/.test(l));
+    const dbAt = lines.findIndex((l) => /db[_-]1 /.test(l));
+    assert.ok(flakyAt < dbAt, 'flaky above db');
+    assert.match(lines[flakyAt]!, /unhealthy/);
+    // Live stats arrive: some row shows a CPU percentage.
+    await term.waitFor(/db[_-]1 .*\d+(\.\d)?%/, 10_000);
+  });
+
+  it('filters with / and clears with Esc', async () => {
+    await term.type('/');
+    await term.type('flaky');
+    const filtered = await term.waitFor((s) => s.includes('/flaky') && !/db[_-]1/.test(s));
+    assert.match(filtered, /flaky[_-]1/);
+    assert.doesNotMatch(filtered, /worker[_-]1/);
+    await term.keys('Enter');
+    await term.waitFor('filter: flaky');
+    await term.keys('Escape');
+    await term.waitFor((s) => /db[_-]1/.test(s) && /worker[_-]1/.test(s));
+  });
+
+  it('moves the selection with j/k', async () => {
+    await term.keys('g');
+    const first = (await term.lines()).find((l) => l.startsWith('›'));
+    assert.ok(first, 'a row is selected');
+    await term.type('j');
+    await term.waitFor((s) => s.split('\n').find((l) => l.startsWith('›')) !== first);
+  });
+
+  it('opens the ? help generated from the keymap, and closes it', async () => {
+    await term.type('?');
+    const help = await term.waitFor('Keys — press Esc or ? to close');
+    assert.match(help, /filter by name, service, project or image/);
+    assert.match(help, /quit \(the terminal is restored\)/);
+    await term.keys('Escape');
+    await term.waitFor((s) => !s.includes('Keys — press Esc') && /db[_-]1/.test(s));
+  });
+
+  it('shows a placeholder, not an error, for views still to come', async () => {
+    await term.type('4');
+    await term.waitFor('Backups — coming in a later release');
+    await term.keys('Tab');
+    await term.waitFor('Capacity — coming in a later release');
+    await term.type('1');
+    await term.waitFor(/db[_-]1/);
+  });
+
+  it('re-lays out on resize and fits 80×24', async () => {
+    await term.resize(80, 24);
+    const small = await term.waitFor((s) => s.split('\n').length <= 24 && /db[_-]1/.test(s) && /\? help/.test(s));
+    const lines = small.split('\n');
+    assert.ok(lines.every((l) => [...l].length <= 80), 'no line wider than the terminal');
+    assert.match(lines[0]!, /opsdeck/, 'the header is on the first line');
+    assert.ok(lines.some((l) => /q quit/.test(l)), 'the footer is visible');
+    await term.resize(120, 36);
+    await term.waitFor((s) => /CPU HISTORY/.test(s));
+  });
+
+  it('quits with q and restores the terminal', async () => {
+    await term.type('q');
+    const screen = await term.waitFor('EXIT=0');
+    assert.match(screen, /BEFORE-OPSDECK/, 'the shell screen from before is back');
+    assert.doesNotMatch(screen, /1 Overview/);
+  });
+
+  it('leaves the window title alone although the worker logs an OSC title sequence', async () => {
+    assert.doesNotMatch(await term.title(), /pwned/);
+  });
+});

@@ -1,0 +1,69 @@
+import React from 'react';
+import { Box, Text } from 'ink';
+import { VIEWS, footerEntries, type Scope } from './keymap.js';
+import { useTheme } from './theme.js';
+import type { ConnState } from '../src/model/dockerModel.js';
+import { truncate } from '../src/format.js';
+
+export interface HeaderProps {
+  hostname: string;
+  conn: ConnState;
+  view: number;
+  attention: number;
+  readOnly: boolean;
+  now: number;
+  width: number;
+}
+
+/** Header: host, Docker endpoint, clock, alert count, read-only badge; then the view tabs. */
+export function Header({ hostname, conn, view, attention, readOnly, now, width }: HeaderProps) {
+  const t = useTheme();
+  const clock = new Date(now).toTimeString().slice(0, 8);
+  const engine = conn.status === 'up' ? `${conn.endpoint}${conn.engineVersion ? ` (${conn.engineVersion})` : ''}` : `${conn.endpoint} — ${conn.status}`;
+  const right = `${readOnly ? '[READ-ONLY] ' : ''}${clock}`;
+  const left = ` opsdeck  ${hostname}  docker ${engine}  `;
+  const alerts = `alerts ${attention}`;
+  const room = Math.max(0, width - right.length - alerts.length - 2);
+  return (
+    <Box flexDirection="column" width={width}>
+      <Box width={width}>
+        <Text bold color={t.accent}>{truncate(left, room)}</Text>
+        <Text color={attention > 0 ? t.crit : t.ok} bold={attention > 0}>{alerts}</Text>
+        <Box flexGrow={1} />
+        {readOnly ? <Text color={t.warn} bold inverse={!t.color}>[READ-ONLY]</Text> : null}
+        <Text>{` ${clock} `}</Text>
+      </Box>
+      <Box width={width}>
+        {VIEWS.map((name, i) => (
+          <Text key={name} inverse={i === view} color={i === view ? t.accent : t.dim}>{` ${i + 1} ${name} `}</Text>
+        ))}
+      </Box>
+    </Box>
+  );
+}
+
+/** Banner for a Docker engine that is down: what was tried and the likely fix. */
+export function DockerBanner({ conn, now, width }: { conn: ConnState; now: number; width: number }) {
+  const t = useTheme();
+  if (conn.status === 'up' || (conn.status === 'connecting' && !conn.message)) return null;
+  const retry = conn.status === 'connecting' ? 'reconnecting now…' : conn.retryAt ? `retrying in ${Math.max(0, Math.ceil((conn.retryAt - now) / 1000))}s` : '';
+  return (
+    <Box flexDirection="column" width={width} borderStyle="single" borderColor={t.crit}>
+      <Text color={t.crit} bold>{truncate(`Docker unreachable: ${conn.message ?? 'not connected'} — ${retry}`, width - 2)}</Text>
+      {conn.hint ? <Text>{truncate(`fix: ${conn.hint}`, width - 2)}</Text> : null}
+    </Box>
+  );
+}
+
+/** Footer: the keys that work here, from the keymap table. */
+export function Footer({ scopes, width, extra }: { scopes: Scope[]; width: number; extra?: string }) {
+  const t = useTheme();
+  const entries = footerEntries(scopes);
+  const text = entries.map((e) => `${e.keys} ${e.label}`).join('  ');
+  return (
+    <Box width={width}>
+      {extra ? <Text color={t.accent}>{`${extra}  `}</Text> : null}
+      <Text color={t.dim}>{truncate(` ${text}`, Math.max(0, width - (extra ? extra.length + 2 : 0)))}</Text>
+    </Box>
+  );
+}

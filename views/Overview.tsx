@@ -1,0 +1,120 @@
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { ContainerRow } from '../src/model/dockerModel.js';
+import type { HostState } from '../src/model/hostModel.js';
+import { bar, formatBytes, formatPercent, padEnd, truncate } from '../src/format.js';
+import { severity } from '../src/docker/containers.js';
+import { cellFor, fit, layoutColumns, type Line } from './overviewLayout.js';
+import { levelColor, useTheme } from './theme.js';
+
+function pctLevel(p: number | null | undefined, warn: number, crit: number): 0 | 1 | 2 {
+  if (p === null || p === undefined) return 0;
+  return p >= crit ? 2 : p >= warn ? 1 : 0;
+}
+
+export interface Thresholds { disk: { warn: number; crit: number }; memory: { warn: number; crit: number }; cpu: { warn: number; crit: number } }
+
+/** Lines the host strip needs at this width (so the caller can budget the table's height). */
+export function hostStripHeight(host: HostState, width: number): number {
+  const disks = host.snapshot?.disks.length ?? 0;
+  if (disks === 0) return 1;
+  const perLine = Math.max(1, Math.floor((width - 2) / 28));
+  return 1 + Math.ceil(disks / perLine);
+}
+
+/** Host strip: CPU, memory, load, and each real disk with a bar and %. */
+export function HostStrip({ host, width, thresholds, ascii }: { host: HostState; width: number; thresholds: Thresholds; ascii: boolean }) {
+  const t = useTheme();
+  const s = host.snapshot;
+  if (!s) return <Text color={t.dim}> host: reading /proc…</Text>;
+  const cpuL = pctLevel(s.cpuPercent, thresholds.cpu.warn, thresholds.cpu.crit);
+  const memL = pctLevel(s.memPercent, thresholds.memory.warn, thresholds.memory.crit);
+  const perLine = Math.max(1, Math.floor((width - 2) / 28));
+  const diskLines: (typeof s.disks)[] = [];
+  s.disks.forEach((d, i) => {
+    const li = Math.floor(i / perLine);
+    (diskLines[li] ??= []).push(d);
+  });
+  return (
+    <Box flexDirection="column" width={width}>
+      <Box>
+        <Text> CPU </Text>
+        <Text color={levelColor(t, cpuL)}>{`${bar(s.cpuPercent ?? 0, 10, { ascii })} ${padEnd(formatPercent(s.cpuPercent), 6)}`}</Text>
+        <Text>{` ×${s.cpuCount}   MEM `}</Text>
+        <Text color={levelColor(t, memL)}>{`${bar(s.memPercent, 10, { ascii })} ${padEnd(formatPercent(s.memPercent), 6)}`}</Text>
+        <Text>{truncate(` ${formatBytes(s.memUsedBytes)}/${formatBytes(s.memTotalBytes)}   LOAD ${s.load1.toFixed(2)} ${s.load5.toFixed(2)} ${s.load15.toFixed(2)}`, Math.max(0, width - 48))}</Text>
+      </Box>
+      {diskLines.map((line, li) => (
+        <Box key={li}>
+          {line.map((d) => {
+            const l = pctLevel(d.usedPercent, thresholds.disk.warn, thresholds.disk.crit);
+            return (
+              <Text key={d.mount} color={levelColor(t, l)}>
+                {` ${padEnd(truncate(d.mount, 10), 10)} ${bar(d.usedPercent, 8, { ascii })} ${padEnd(formatPercent(d.usedPercent, 0), 5)}`}
+              </Text>
+            );
+          })}
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+export interface ContainerTableProps {
+  lines: Line[];
+  top: number;
+  height: number;
+  width: number;
+  selectedId: string | null;
+  now: number;
+  sparkStyle: 'braille' | 'block' | 'ascii';
+  loaded: boolean;
+  filter: string;
+}
+
+/** The grouped container table; draws only the visible window of lines. */
+export function ContainerTable({ lines, top, height, width, selectedId, now, sparkStyle, loaded, filter }: ContainerTableProps) {
+  const t = useTheme();
+  const cols = layoutColumns(width - 2);
+  const header = cols.map((c) => fit(c.title, c)).join(' ');
+  const body = lines.slice(top, top + Math.max(0, height - 1));
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text bold color={t.dim}>{`  ${header}`}</Text>
+      {!loaded ? <Text color={t.dim}>  listing containers…</Text> : null}
+      {loaded && lines.length === 0 ? <Text color={t.dim}>{filter ? `  no container matches "${filter}" (Esc clears the filter)` : '  no containers on this engine'}</Text> : null}
+      {body.map((line) => {
+        if (line.kind === 'group') {
+          const title = line.project ?? '(no compose project)';
+          const text = `${title}  ${line.running}/${line.count} running`;
+          return <Text key={`g-${line.project ?? ''}`} bold color={levelColor(t, line.worst) ?? t.accent}>{truncate(`▾ ${text}`, width)}</Text>;
+        }
+        const c: ContainerRow = line.row;
+        const selected = c.id === selectedId;
+        const sev = severity(c);
+        const marker = selected ? '›' : ' ';
+        return (
+          <Box key={c.id} width={width}>
+            <Text inverse={selected} color={selected ? undefined : levelColor(t, sev)}>{`${marker} `}</Text>
+            {cols.map((col, i) => {
+              const cell = cellFor(col, c, now, sparkStyle);
+              const color = selected ? undefined : col.id === 'name' ? levelColor(t, sev) : cell.level ? levelColor(t, cell.level) : cell.dim ? t.dim : col.id === 'spark' ? t.accent : undefined;
+              return (
+                <Text key={col.id} inverse={selected} color={color}>{`${fit(cell.text, col)}${i < cols.length - 1 ? ' ' : ''}`}</Text>
+              );
+            })}
+          </Box>
+        );
+      })}
+    </Box>
+  );
+}
+
+/** The one-line "needs attention" strip shown when something is unhealthy, restarting or exited badly. */
+export function AttentionStrip({ rows, width }: { rows: readonly ContainerRow[]; width: number }) {
+  const t = useTheme();
+  const bad = rows.filter((r) => severity(r) === 2);
+  if (bad.length === 0) return null;
+  const what = bad.map((r) => `${r.name} ${r.health === 'unhealthy' ? 'unhealthy' : r.state === 'exited' ? `exited(${r.exitCode ?? '?'})` : r.state}`).join(', ');
+  return <Text color={t.crit} bold>{truncate(` ! ${bad.length} need${bad.length === 1 ? 's' : ''} attention: ${what}`, width)}</Text>;
+}

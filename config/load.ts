@@ -19,7 +19,8 @@ export class ConfigError extends Error {
   readonly summary: string;
 
   constructor(source: string | null, problems: string[], summary = 'is not valid') {
-    super(headline(source, problems, summary));
+    // The whole text, so even a caller that only prints `message` shows every problem.
+    super(render(source, problems, summary));
     this.name = 'ConfigError';
     this.source = source;
     this.problems = problems;
@@ -32,9 +33,13 @@ function headline(source: string | null, problems: readonly string[], summary: s
   return `${source === null ? 'Config' : `Config file ${source}`} ${summary} (${count}):`;
 }
 
+function render(source: string | null, problems: readonly string[], summary: string): string {
+  return [headline(source, problems, summary), ...problems.map((line) => `  ${line}`)].join('\n');
+}
+
 /** The lines to print for a ConfigError: a first line naming the file, then one indented line per problem. */
 export function formatConfigError(err: ConfigError): string {
-  return [headline(err.source, err.problems, err.summary), ...err.problems.map((line) => `  ${line}`)].join('\n');
+  return render(err.source, err.problems, err.summary);
 }
 
 // --- lookup --------------------------------------------------------------------------------------
@@ -132,12 +137,18 @@ function startsWith(path: ConfigPath, prefix: ConfigPath): boolean {
   return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
 }
 
+/** Top-level `x-…` keys are ignored, as in compose files: a place for YAML anchors shared below. */
+function withoutExtensions(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('x-')));
+}
+
 /**
  * Substitute `${VAR}` in string values, then validate. Throws ConfigError with every problem found;
  * a value whose substitution failed is not reported a second time by the schema.
  */
 function evaluate(raw: unknown, options: ParseOptions, doc?: Document): Config {
-  const substituted = substituteEnv(raw ?? {}, options.env);
+  const substituted = substituteEnv(withoutExtensions(raw ?? {}), options.env);
   const result = configSchema.safeParse(substituted.value, { error: issueMessage });
   const problems: Problem[] = [...substituted.problems];
   if (!result.success) {
@@ -164,7 +175,8 @@ export function validateConfig(raw: unknown, options: ParseOptions): Config {
 /** Parse YAML (or JSON, which is YAML) text and validate it. */
 export function parseConfigText(text: string, options: ParseOptions): Config {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter, uniqueKeys: true });
+  // merge: YAML's `<<: *anchor` lets a file share settings between checks or targets.
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter, uniqueKeys: true, merge: true });
   const where = options.source ?? '<config>';
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((error) => {

@@ -89,8 +89,8 @@ export function redactText(text: string): string {
     .replace(QUOTED_ASSIGNMENT, (whole, name: string, value: string) => (value === '' ? whole : `"${name}=${MASK}"`))
     .replace(JSON_PAIR, (whole, head: string, value: string) => (value === '' ? whole : `${head}"${MASK}"`))
     .replace(ASSIGNMENT, (whole, name: string, sep: string, value: string) => {
-      // leave URLs (already handled) and "Bearer ********" alone
-      if (value.includes('://') || value === MASK) return whole;
+      // leave URLs and "Authorization: Bearer ********" alone: the rules above handled them
+      if (value.includes('://') || value === MASK || /^(?:Bearer|Basic|Digest|Token)$/i.test(value)) return whole;
       return `${name}${sep}${MASK}`;
     });
 }

@@ -98,9 +98,13 @@ export function unknownKeyMessage(key: string, known: readonly string[], hint?: 
  */
 export const issueMessage: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
-    case 'invalid_type':
+    case 'invalid_type': {
       if (issue.input === undefined) return 'required';
-      return `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(issue.input)}`;
+      // z.int() reports a non-number as expecting "number"; its def names the integer format.
+      const format = (issue.inst?._zod.def as { format?: unknown } | undefined)?.format;
+      const expected = typeof format === 'string' && format.includes('int') ? 'int' : issue.expected;
+      return `expected ${EXPECTED[expected] ?? expected}, got ${describeValue(issue.input)}`;
+    }
     case 'too_small': {
       const min = Number(issue.minimum);
       if (issue.origin === 'array' || issue.origin === 'set')

@@ -197,11 +197,17 @@ const regexText = () =>
 
 // --- cross-field rules ---------------------------------------------------------------------------
 
-/** `low` must be below `high` when both are numbers (percentages, ms, durations). */
+/** True when a field of the object being refined already has a problem of its own. */
+function fieldFailed(ctx: RefineCtx, key: string): boolean {
+  return ctx.issues.some((issue) => issue.path?.[0] === key);
+}
+
+/** `low` must be below `high` when both are valid numbers (percentages, ms, durations). */
 function ordered(low: string, high: string, show: (n: number) => string = String) {
   return (value: object, ctx: RefineCtx) => {
     const a = (value as Record<string, unknown>)[low];
     const b = (value as Record<string, unknown>)[high];
+    if (fieldFailed(ctx, low) || fieldFailed(ctx, high)) return;
     if (typeof a === 'number' && typeof b === 'number' && !(a < b))
       ctx.addIssue({ code: 'custom', message: `${low} (${show(a)}) must be less than ${high} (${show(b)})`, input: value });
   };
@@ -369,6 +375,7 @@ const checkVariants = z.discriminatedUnion('kind', [
       warnDays: count().default(30),
       critDays: count().default(7),
     }).superRefine((value, ctx) => {
+      if (fieldFailed(ctx, 'warnDays') || fieldFailed(ctx, 'critDays')) return;
       if (typeof value.warnDays === 'number' && typeof value.critDays === 'number' && !(value.warnDays > value.critDays))
         ctx.addIssue({
           code: 'custom',

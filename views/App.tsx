@@ -67,7 +67,10 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, onQuit }
   const { columns, rows } = useTerminalSize();
   const [now, setNow] = useState(() => Date.now());
   const [view, setView] = useState(0);
-  const [mode, setMode] = useState<Mode>('normal');
+  const [mode, setModeState] = useState<Mode>('normal');
+  // The mode as of the last key, not the last render: one stdin chunk can hold several keys ("/flaky").
+  const modeRef = useRef<Mode>('normal');
+  const setMode = (m: Mode) => { modeRef.current = m; setModeState(m); };
   const [filter, setFilter] = useState('');
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const topRef = useRef(0);
@@ -107,8 +110,8 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, onQuit }
     if (line?.kind === 'row') setSelectedId(line.row.id);
   };
 
-  useInput((input, key) => {
-    const cmd = commandFor(input, key, mode);
+  const dispatch = (input: string, key: Key) => {
+    const cmd = commandFor(input, key, modeRef.current);
     switch (cmd) {
       case 'quit': onQuit(); exit(); return;
       case 'help': setMode('help'); return;
@@ -128,6 +131,16 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, onQuit }
       case 'filterAccept': setMode('normal'); return;
       case 'filterClear': setFilter(''); setMode('normal'); return;
       default: return;
+    }
+  };
+
+  useInput((input, key) => {
+    // Ink hands a fast-typed or pasted run of plain characters over as one string: take it key by key.
+    const plain = !key.ctrl && !key.meta && !key.escape && !key.return && !key.tab && !key.backspace && !key.delete;
+    if (plain && input.length > 1) {
+      for (const ch of input) dispatch(ch, key);
+    } else {
+      dispatch(input, key);
     }
   });
 

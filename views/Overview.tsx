@@ -2,7 +2,7 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import type { ContainerRow } from '../src/model/dockerModel.js';
 import type { HostState } from '../src/model/hostModel.js';
-import { bar, formatBytes, formatPercent, padEnd, truncate } from '../src/format.js';
+import { bar, displayWidth, formatBytes, formatPercent, padEnd, truncate } from '../src/format.js';
 import { severity } from '../src/docker/containers.js';
 import { cellFor, fit, layoutColumns, type Line } from './overviewLayout.js';
 import { levelColor, useTheme } from './theme.js';
@@ -29,6 +29,22 @@ export function HostStrip({ host, width, thresholds, ascii }: { host: HostState;
   if (!s) return <Text color={t.dim}> host: reading /proc…</Text>;
   const cpuL = pctLevel(s.cpuPercent, thresholds.cpu.warn, thresholds.cpu.crit);
   const memL = pctLevel(s.memPercent, thresholds.memory.warn, thresholds.memory.crit);
+  // The first line is measured, not wrapped: segments that don't fit are cut or left out.
+  const segments: { text: string; color?: string }[] = [
+    { text: ' CPU ' },
+    { text: `${bar(s.cpuPercent ?? 0, 10, { ascii })} ${padEnd(formatPercent(s.cpuPercent), 6)}`, color: levelColor(t, cpuL) },
+    { text: ` ×${s.cpuCount}   MEM ` },
+    { text: `${bar(s.memPercent, 10, { ascii })} ${padEnd(formatPercent(s.memPercent), 6)}`, color: levelColor(t, memL) },
+    { text: ` ${formatBytes(s.memUsedBytes)}/${formatBytes(s.memTotalBytes)}   LOAD ${s.load1.toFixed(2)} ${s.load5.toFixed(2)} ${s.load15.toFixed(2)}` },
+  ];
+  const firstLine: typeof segments = [];
+  let room = width;
+  for (const seg of segments) {
+    if (room <= 0) break;
+    const text = displayWidth(seg.text) > room ? truncate(seg.text, room) : seg.text;
+    firstLine.push({ ...seg, text });
+    room -= displayWidth(text);
+  }
   const perLine = Math.max(1, Math.floor((width - 2) / 28));
   const diskLines: (typeof s.disks)[] = [];
   s.disks.forEach((d, i) => {
@@ -38,11 +54,7 @@ export function HostStrip({ host, width, thresholds, ascii }: { host: HostState;
   return (
     <Box flexDirection="column" width={width}>
       <Box>
-        <Text> CPU </Text>
-        <Text color={levelColor(t, cpuL)}>{`${bar(s.cpuPercent ?? 0, 10, { ascii })} ${padEnd(formatPercent(s.cpuPercent), 6)}`}</Text>
-        <Text>{` ×${s.cpuCount}   MEM `}</Text>
-        <Text color={levelColor(t, memL)}>{`${bar(s.memPercent, 10, { ascii })} ${padEnd(formatPercent(s.memPercent), 6)}`}</Text>
-        <Text>{truncate(` ${formatBytes(s.memUsedBytes)}/${formatBytes(s.memTotalBytes)}   LOAD ${s.load1.toFixed(2)} ${s.load5.toFixed(2)} ${s.load15.toFixed(2)}`, Math.max(0, width - 48))}</Text>
+        {firstLine.map((seg, i) => <Text key={i} color={seg.color}>{seg.text}</Text>)}
       </Box>
       {diskLines.map((line, li) => (
         <Box key={li}>
@@ -116,5 +128,5 @@ export function AttentionStrip({ rows, width }: { rows: readonly ContainerRow[];
   const bad = rows.filter((r) => severity(r) === 2);
   if (bad.length === 0) return null;
   const what = bad.map((r) => `${r.name} ${r.health === 'unhealthy' ? 'unhealthy' : r.state === 'exited' ? `exited(${r.exitCode ?? '?'})` : r.state}`).join(', ');
-  return <Text color={t.crit} bold>{truncate(` ! ${bad.length} need${bad.length === 1 ? 's' : ''} attention: ${what}`, width)}</Text>;
+  return <Text color={t.crit} bold wrap="truncate">{truncate(` ! ${bad.length} need${bad.length === 1 ? 's' : ''} attention: ${what}`, width)}</Text>;
 }

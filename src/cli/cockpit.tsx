@@ -20,6 +20,16 @@ export async function runCockpit(ctx: Context): Promise<number> {
   };
   out.write(ALT_ON);
   process.on('exit', restore);
+  // Node prints warnings to stderr, which would draw over the full-screen frame: keep them for later.
+  const warnings: string[] = [];
+  const defaultWarningListeners = process.listeners('warning');
+  process.removeAllListeners('warning');
+  const onWarning = (w: Error) => { if (warnings.length < 20) warnings.push(`${w.name}: ${w.message}`); };
+  process.on('warning', onWarning);
+  // Before Ink's own resize handler: the terminal has reflowed the old frame, so Ink's line-count
+  // erase would leave debris. We own the whole (alternate) screen: wipe it and let Ink draw anew.
+  const onResize = () => out.write('\x1b[2J\x1b[H');
+  out.prependListener('resize', onResize);
 
   const docker = new DockerModel(ctx.endpoint, { refreshMs: ctx.refreshMs });
   const host = new HostModel(ctx.refreshMs);
@@ -55,9 +65,13 @@ export async function runCockpit(ctx: Context): Promise<number> {
   try {
     await instance.waitUntilExit();
   } finally {
+    out.off('resize', onResize);
     docker.stop();
     host.stop();
     restore();
+    process.off('warning', onWarning);
+    for (const l of defaultWarningListeners) process.on('warning', l);
+    for (const w of warnings) process.stderr.write(`opsdeck: (warning during the session) ${w}\n`);
   }
   void quitting;
   return 0;

@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       const { collectStatus, formatStatus } = await import('./status.js');
       const snap = await collectStatus(ctx);
       if (opts.json) write(process.stdout, JSON.stringify(snap, null, 2));
-      else write(process.stdout, formatStatus(snap, process.stdout.columns || 120));
+      else write(process.stdout, formatStatus(snap, process.stdout.isTTY ? process.stdout.columns : undefined));
       if (snap.docker.status !== 'up') {
         if (opts.json) write(process.stderr, `opsdeck: Docker unreachable: ${snap.docker.error}`);
         result = EXIT.failed;

@@ -139,13 +139,14 @@ export async function collectStatus(ctx: Context): Promise<StatusSnapshot> {
   };
 }
 
-/** The compact human table. All untrusted text goes through safeText. */
-export function formatStatus(s: StatusSnapshot, width = 100): string {
+/** The compact human table; lines cut to `width` when given (a terminal). Untrusted text goes through safeText. */
+export function formatStatus(s: StatusSnapshot, width?: number): string {
   const h = s.host;
   const out: string[] = [];
   out.push(`host ${h.hostname}  cpu ${formatPercent(h.cpuPercent)} ×${h.cpuCount}  mem ${formatPercent(h.memPercent)} (${formatBytes(h.memUsedBytes)}/${formatBytes(h.memTotalBytes)})  load ${h.load1.toFixed(2)} ${h.load5.toFixed(2)} ${h.load15.toFixed(2)}`);
   if (h.disks.length) out.push(`disks ${h.disks.map((d) => `${safeText(d.mount)} ${formatPercent(d.usedPercent, 0)}`).join('  ')}`);
-  out.push(s.docker.status === 'up' ? `docker ${s.docker.endpoint} up (${s.docker.version ?? '?'})` : `docker ${s.docker.endpoint} DOWN: ${s.docker.error}\n  fix: ${s.docker.hint}`);
+  if (s.docker.status === 'up') out.push(`docker ${s.docker.endpoint} up (${s.docker.version ?? '?'})`);
+  else out.push(`docker ${s.docker.endpoint} DOWN: ${s.docker.error}`, `  fix: ${s.docker.hint}`);
   if (s.docker.status === 'up') {
     const now = Date.parse(s.at);
     out.push(['PROJECT', 'NAME', 'STATE', 'HEALTH', 'CPU', 'MEM', 'RST', 'UPTIME'].map((t, i) => padEnd(t, [14, 28, 12, 10, 7, 10, 4, 8][i]!)).join(' ').trimEnd());
@@ -164,5 +165,5 @@ export function formatStatus(s: StatusSnapshot, width = 100): string {
   const failing = s.checks.filter((c) => c.status !== 'ok');
   out.push(failing.length ? `attention: ${failing.map((c) => `${safeText(c.name)} ${c.status} (${safeText(c.message)})`).join(', ')}` : 'attention: nothing');
   out.push(`maintenance: ${s.maintenance.active ? 'ON' : 'off'}`);
-  return out.map((l) => truncate(l, Math.max(40, width))).join('\n');
+  return (width ? out.map((l) => truncate(l, Math.max(40, width))) : out).join('\n');
 }

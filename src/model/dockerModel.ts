@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createReader, type DockerReader } from '../docker/client.js';
 import type { ContainerInfo } from '../docker/containers.js';
 import { explainDockerError, type DockerEndpoint } from '../docker/endpoint.js';
@@ -113,6 +114,8 @@ export class DockerModel extends Observable<DockerSnapshot> {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const abort = new AbortController();
+    // One signal is shared by every request of this connection (a stats round has one per container).
+    setMaxListeners(0, abort.signal);
     this.abort = abort;
     try {
       // Listing first gives the first paint; events next so nothing is missed while inspecting.

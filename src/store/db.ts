@@ -16,7 +16,7 @@ export type DB = Database.Database;
  * Opens (creating if needed) the state file DIR/opsdeck.db: directory 0700, file 0600, WAL mode,
  * migrations applied. A corrupt or unwritable file gives a StateError naming the path.
  */
-export function openState(dir: string, opts: { readonly?: boolean } = {}): { db: DB; path: string } {
+export function openState(dir: string): { db: DB; path: string } {
   const path = join(dir, 'opsdeck.db');
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -23,7 +23,7 @@ describe('the cockpit in tmux', () => {
   it('shows the demo stack grouped by compose project, with the host strip', async () => {
     await term.type(launch);
     await term.keys('Enter');
-    const screen = await term.waitFor((s) => s.includes(`${PROJECT}  `) && /db[_-]1/.test(s) && /healthy/.test(s) && /unhealthy/.test(s), 20_000);
+    const screen = await term.waitFor((s) => s.includes(`${PROJECT}  `) && /db[_-]1/.test(s) && /healthy/.test(s) && /unhealthy/.test(s) && /LOAD/.test(s), 20_000);
     assert.match(screen, /opsdeck/);
     assert.match(screen, /1 Overview/);
     assert.match(screen, / CPU .*MEM .*LOAD/);
@@ -82,11 +82,14 @@ describe('the cockpit in tmux', () => {
 
   it('re-lays out on resize and fits 80×24', async () => {
     await term.resize(80, 24);
-    const small = await term.waitFor((s) => s.split('\n').length <= 24 && /db[_-]1/.test(s) && /\? help/.test(s));
-    const lines = small.split('\n');
+    const small = await term.waitFor((s) => /db[_-]1/.test(s) && /\? help/.test(s) && /…alerts/.test(s));
+    const lines = small.replace(/\n$/, '').split('\n');
+    assert.equal(lines.length, 24, 'tmux shows a 24-row pane');
+    const footerAt = lines.findIndex((l) => /q quit/.test(l));
+    assert.ok(footerAt >= 0 && footerAt <= 23, 'the footer is inside the 24 rows');
     assert.ok(lines.every((l) => [...l].length <= 80), 'no line wider than the terminal');
     assert.match(lines[0]!, /opsdeck/, 'the header is on the first line');
-    assert.ok(lines.some((l) => /q quit/.test(l)), 'the footer is visible');
+    assert.ok(!lines.slice(0, footerAt).some((l) => l.trim() === '' ) || lines.slice(0, 8).every((l) => l.trim() !== ''), 'no wrapped debris in the header area');
     await term.resize(120, 36);
     await term.waitFor((s) => /CPU HISTORY/.test(s));
   });

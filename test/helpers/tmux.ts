@@ -14,6 +14,7 @@ export class Tmux {
     const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     await run('tmux', ['new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows), ...envArgs, 'bash --norc --noprofile']);
     await run('tmux', ['set-option', '-t', name, 'status', 'off']);
+    await run('tmux', ['set-option', '-t', name, 'window-size', 'manual']);
     await run('tmux', ['set-option', '-t', name, 'set-titles', 'on']);
     return new Tmux(name);
   }

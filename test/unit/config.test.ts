@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { expandString } from '../../config/env.js';
+import { expandString, substituteEnv } from '../../config/env.js';
 import {
   ConfigError,
   configSearchPath,
@@ -137,7 +137,7 @@ describe('defaults', () => {
     ['an empty file', ''],
     ['a comment-only file', '# nothing here\n'],
     ['an empty mapping', '{}'],
-  ])
+  ] as const)
     test(`${label} means the defaults`, () => assert.deepEqual(parse(text), DEFAULTS));
 
   const overrides: Array<[string, string, (c: Config) => unknown, unknown]> = [
@@ -216,13 +216,13 @@ describe('${VAR} substitution', () => {
   });
 
   test('a value cannot inject YAML; keys are never substituted', () => {
-    const config = parse('checks: [ { name: "${EVIL}", tcp: "db:1" } ]\nbackups: { targets: { "${T}": { volume: v } } }', {
-      EVIL: 'x\nreadOnly: true',
-      T: 'tee',
-    });
+    const config = parse('checks: [ { name: "${EVIL}", tcp: "db:1" } ]', { EVIL: 'x\nreadOnly: true' });
     assert.equal(config.checks[0]?.name, 'x\nreadOnly: true');
     assert.equal(config.readOnly, false);
-    assert.deepEqual(Object.keys(config.backups.targets), ['${T}']);
+    assert.deepEqual(substituteEnv({ '${T}': ['${T}', 1, null, true] }, { T: 'tee' }), {
+      value: { '${T}': ['tee', 1, null, true] },
+      problems: [],
+    });
   });
 });
 
@@ -383,14 +383,14 @@ checks:
 `,
       [
         'checks[0].postgres: needs "container" or "host"',
-        'checks[1].postgres.port: must be at most 65535, got 99999',
         'checks[1].postgres: give "container" or "host", not both',
+        'checks[1].postgres.port: must be at most 65535, got 99999',
         'checks[2].sqlite.path: expected an absolute path, got "app.db"',
         'checks[3].command.argv: expected a list like [pg_isready, -h, db] (no shell is used), got "pg_isready -h db"',
         'checks[4].command.argv: must not be empty',
         'checks[5].tls: warnDays (5) must be greater than critDays (7)',
-        'checks[6].timeout: expected a duration like "30s", "5m" or "1h", got 5',
         'checks[6]: warnMs (900) must be less than critMs (500)',
+        'checks[6].timeout: expected a duration like "30s", "5m" or "1h", got 5',
         'checks[7].tcp: expected "host:port", got "localhost"',
         'checks[8].redis.url: expected a redis:// or rediss:// URL, got "http://cache:6379"',
         'checks[9].name: must not be empty',
@@ -436,7 +436,7 @@ logs: { maxBytes: 32 furlongs, tail: many }
         'docker.tls.verify: expected true or false, got "maybe"',
         'backups.dir: expected an absolute path, got "backups"',
         'backups.retention.keepLast: must be at least 0, got -1',
-        'backups.retention: unknown key "keepYearly" (did you mean "keepDaily"?)',
+        'backups.retention: unknown key "keepYearly"',
         'backups.targets["bad name"]: a target name uses letters, digits, ".", "_" and "-" (it becomes part of file names)',
         'backups.targets.shop-db.postgres.database: required',
         'backups.targets.shop-db.stop: expected a list, got "shop-api"',
@@ -483,7 +483,20 @@ logs: { maxBytes: 32 furlongs, tail: many }
         '  (root): unknown key "checkz" (did you mean "checks"?)',
       ]);
       assert.doesNotMatch(text, /\bat .*\.js:\d+/);
+      assert.equal(error.message, text, 'message carries every problem too');
     }
+  });
+
+  test('anchors and merge keys work; an alias bomb is refused', () => {
+    // Top-level x-* keys are ignored (as in compose files): a place for anchors.
+    const config = parse('x-db: &db { container: db-1, database: shop }\nbackups: { targets: { a: { postgres: { <<: *db, user: a } } } }\n');
+    assert.deepEqual(config.backups.targets.a, { kind: 'postgres', postgres: { container: 'db-1', database: 'shop', user: 'a' } });
+    const merged = parse('checks:\n  - &base { name: a, tcp: "db:1", interval: 1m }\n  - { <<: *base, name: b }\n');
+    assert.deepEqual(merged.checks[1], { kind: 'tcp', name: 'b', tcp: 'db:1', interval: 60_000 });
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n');
+    const problems = problemsOf(bomb);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0] ?? '', /^\/cfg\/opsdeck\.yaml: .*alias/i);
   });
 
   test('validateConfig takes already-parsed data', () => {

@@ -168,3 +168,8 @@ export function bar(percent: number | null | undefined, width: number, opts: { a
   const drawn = full + (part === '' ? 0 : 1);
   return '█'.repeat(full) + part + ' '.repeat(w - drawn);
 }
+
+/** Durations of actions: "840 ms" below a second, else as formatDuration. */
+export function formatElapsed(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : formatDuration(ms);
+}

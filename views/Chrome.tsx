@@ -55,15 +55,23 @@ export function DockerBanner({ conn, now, width }: { conn: ConnState; now: numbe
   );
 }
 
-/** Footer: the keys that work here, from the keymap table. */
-export function Footer({ scopes, width, extra }: { scopes: Scope[]; width: number; extra?: string }) {
+/** Footer: the keys that work here, from the keymap table; read-only shows mutating keys as unavailable. */
+export function Footer({ scopes, width, extra, readOnly }: { scopes: Scope[]; width: number; extra?: string; readOnly?: boolean }) {
   const t = useTheme();
   const entries = footerEntries(scopes);
-  const text = entries.map((e) => `${e.keys} ${e.label}`).join('  ');
+  let room = Math.max(0, width - (extra ? extra.length + 2 : 0));
+  const parts: React.ReactNode[] = [];
+  for (const [i, e] of entries.entries()) {
+    const off = e.mutates && readOnly;
+    const text = ` ${e.keys} ${e.label}${off ? ' (read-only)' : ''} `;
+    if (text.length > room) break;
+    room -= text.length;
+    parts.push(<Text key={i} color={off ? t.dim : e.mutates ? t.warn : t.dim} strikethrough={off && t.color}>{text}</Text>);
+  }
   return (
     <Box width={width}>
-      {extra ? <Text color={t.accent}>{`${extra}  `}</Text> : null}
-      <Text color={t.dim}>{truncate(` ${text}`, Math.max(0, width - (extra ? extra.length + 2 : 0)))}</Text>
+      {extra ? <Text color={t.accent}>{truncate(`${extra}  `, width)}</Text> : null}
+      {parts}
     </Box>
   );
 }

@@ -10,6 +10,8 @@ const SCOPE_TITLE: Record<Scope, string> = {
   overview: 'Overview',
   filter: 'While filtering',
   help: 'This help',
+  dialog: 'In a confirmation dialog',
+  palette: 'In the command palette (:)',
 };
 
 /** The `?` overlay: every key from the keymap table, by where it works; mutating ones marked. */

@@ -82,10 +82,12 @@ export interface ContainerTableProps {
   sparkStyle: 'braille' | 'block' | 'ascii';
   loaded: boolean;
   filter: string;
+  /** Containers with an action under way: id → what is happening ("restarting…"). */
+  busy: Record<string, string>;
 }
 
 /** The grouped container table; draws only the visible window of lines. */
-export function ContainerTable({ lines, top, height, width, selectedId, now, sparkStyle, loaded, filter }: ContainerTableProps) {
+export function ContainerTable({ lines, top, height, width, selectedId, now, sparkStyle, loaded, filter, busy }: ContainerTableProps) {
   const t = useTheme();
   const cols = layoutColumns(width - 2);
   const header = cols.map((c) => fit(c.title, c)).join(' ');
@@ -109,7 +111,7 @@ export function ContainerTable({ lines, top, height, width, selectedId, now, spa
           <Box key={c.id} width={width}>
             <Text inverse={selected} color={selected ? undefined : levelColor(t, sev)}>{`${marker} `}</Text>
             {cols.map((col, i) => {
-              const cell = cellFor(col, c, now, sparkStyle);
+              const cell = cellFor(col, c, now, sparkStyle, busy[c.id]);
               const color = selected ? undefined : col.id === 'name' ? levelColor(t, sev) : cell.level ? levelColor(t, cell.level) : cell.dim ? t.dim : col.id === 'spark' ? t.accent : undefined;
               return (
                 <Text key={col.id} inverse={selected} color={color}>{`${fit(cell.text, col)}${i < cols.length - 1 ? ' ' : ''}`}</Text>

@@ -2,7 +2,7 @@
  * The one keymap table: it drives the input handlers, the `?` overlay and the footer.
  * `scope` says where a key works; `mutates` marks keys that change something (refused read-only).
  */
-export type Scope = 'global' | 'list' | 'overview' | 'filter' | 'help';
+export type Scope = 'global' | 'list' | 'overview' | 'filter' | 'help' | 'dialog' | 'palette';
 
 export interface KeyBinding {
   /** Command id the handlers switch on. */
@@ -29,6 +29,14 @@ export const keymap: KeyBinding[] = [
   { command: 'pageDown', keys: ['PgDn'], description: 'page down', scope: 'list', mutates: false },
   { command: 'pageUp', keys: ['PgUp'], description: 'page up', scope: 'list', mutates: false },
   { command: 'filter', keys: ['/'], description: 'filter by name, service, project or image (Esc clears)', scope: 'list', mutates: false, footer: 'filter' },
+  { command: 'palette', keys: [':'], description: 'command palette: restart NAME, stop NAME, start NAME, quit (Tab completes)', scope: 'global', mutates: false, footer: 'cmd' },
+  { command: 'restart', keys: ['r'], description: 'restart the selected container (asks first)', scope: 'overview', mutates: true, footer: 'restart' },
+  { command: 'stopStart', keys: ['s'], description: 'stop the selected container (type its name to confirm), or start it if stopped', scope: 'overview', mutates: true, footer: 'stop/start' },
+  { command: 'confirm', keys: ['y'], description: 'confirm (destructive actions: type the name, then Enter)', scope: 'dialog', mutates: false, footer: 'confirm' },
+  { command: 'cancel', keys: ['Esc', 'n', 'any other key'], description: 'cancel: nothing happens', scope: 'dialog', mutates: false, footer: 'cancel' },
+  { command: 'paletteComplete', keys: ['Tab'], description: 'complete the command or container name', scope: 'palette', mutates: false, footer: 'complete' },
+  { command: 'paletteRun', keys: ['Enter'], description: 'run the command', scope: 'palette', mutates: false, footer: 'run' },
+  { command: 'paletteClose', keys: ['Esc'], description: 'close the palette', scope: 'palette', mutates: false, footer: 'close' },
   { command: 'filterAccept', keys: ['Enter'], description: 'keep the filter and return to the list', scope: 'filter', mutates: false, footer: 'keep' },
   { command: 'filterClear', keys: ['Esc'], description: 'clear the filter', scope: 'filter', mutates: false, footer: 'clear' },
   { command: 'closeHelp', keys: ['Esc', '?', 'q'], description: 'close this help', scope: 'help', mutates: false, footer: 'close' },
@@ -42,4 +50,24 @@ export function footerEntries(scopes: Scope[]): { keys: string; label: string; m
   return keymap
     .filter((b) => b.footer && scopes.includes(b.scope))
     .map((b) => ({ keys: b.command === 'view' ? '1-6' : b.command === 'down' ? 'j/k' : b.keys[0]!, label: b.footer!, mutates: b.mutates }));
+}
+
+/** Palette commands and what they take. */
+export const PALETTE_COMMANDS = ['restart', 'stop', 'start', 'quit', 'help'] as const;
+
+/**
+ * Tab completion for the palette: the command word first, then a container name. Returns the new
+ * text, or the same text when nothing (or nothing unambiguous) completes.
+ */
+export function completePalette(text: string, names: readonly string[]): { text: string; options: string[] } {
+  const parts = text.split(' ');
+  const pool = parts.length <= 1 ? PALETTE_COMMANDS : names;
+  const word = parts[parts.length - 1] ?? '';
+  const options = pool.filter((o) => o.startsWith(word));
+  if (options.length === 0) return { text, options };
+  let common = options[0]!;
+  for (const o of options) while (!o.startsWith(common)) common = common.slice(0, -1);
+  const done = options.length === 1;
+  parts[parts.length - 1] = done ? options[0]! : common;
+  return { text: parts.join(' ') + (done ? ' ' : ''), options };
 }

@@ -55,7 +55,7 @@ function rate(n: number | null): string {
 
 export function uptimeText(c: ContainerRow, now: number): string {
   if (c.state === 'running' && c.startedAt) return formatDuration(now - Date.parse(c.startedAt));
-  if (c.state === 'exited' && c.finishedAt) return `-${formatDuration(now - Date.parse(c.finishedAt))}`;
+  if (c.state === 'exited' && c.finishedAt) return `${formatDuration(now - Date.parse(c.finishedAt))} ago`;
   return '–';
 }
 
@@ -64,11 +64,11 @@ export function stateText(c: ContainerRow): string {
   return c.state;
 }
 
-export function cellFor(col: Column, c: ContainerRow, now: number, sparkStyle: 'braille' | 'block' | 'ascii'): Cell {
+export function cellFor(col: Column, c: ContainerRow, now: number, sparkStyle: 'braille' | 'block' | 'ascii', busy?: string): Cell {
   const sev = severity(c);
   switch (col.id) {
     case 'name': return { text: c.name };
-    case 'state': return { text: stateText(c), level: c.state === 'running' ? 0 : sev };
+    case 'state': return busy ? { text: busy, level: 1 } : { text: stateText(c), level: c.state === 'running' ? 0 : sev };
     case 'health': return { text: c.health === 'none' ? '–' : c.health, level: c.health === 'unhealthy' ? 2 : c.health === 'starting' ? 1 : 0, dim: c.health === 'none' };
     case 'cpu': return { text: c.cpuPercent === null ? '–' : formatPercent(c.cpuPercent, c.cpuPercent < 10 ? 1 : 0) };
     case 'mem': {

@@ -5,6 +5,9 @@ import { App } from '../../views/App.js';
 import { DockerModel } from '../model/dockerModel.js';
 import { HostModel } from '../model/hostModel.js';
 import type { Context } from './context.js';
+import { openStore } from './actions.js';
+import { Runner } from '../run/runner.js';
+import { createControl } from '../docker/client.js';
 
 const ALT_ON = '\x1b[?1049h\x1b[H\x1b[2J';
 const ALT_OFF = '\x1b[?25h\x1b[?1049l';
@@ -32,6 +35,9 @@ export async function runCockpit(ctx: Context): Promise<number> {
   out.prependListener('resize', onResize);
 
   const docker = new DockerModel(ctx.endpoint, { refreshMs: ctx.refreshMs });
+  // Actions write the audit log; without a usable state store they refuse (and say why).
+  const { db, error: dbError } = openStore(ctx);
+  const runner = new Runner({ ctx: { docker: docker.reader, control: createControl(docker.reader, { readOnly: ctx.readOnly }) }, db, dbError, readOnly: ctx.readOnly });
   const host = new HostModel(ctx.refreshMs);
   docker.start();
   host.start();
@@ -39,7 +45,7 @@ export async function runCockpit(ctx: Context): Promise<number> {
   let quitting = false;
   const instance = render(
     <App docker={docker} host={host} hostname={hostname()} readOnly={ctx.readOnly} color={ctx.color} ascii={ctx.ascii}
-      thresholds={ctx.config.thresholds} onQuit={() => { quitting = true; }} />,
+      thresholds={ctx.config.thresholds} runner={runner} onQuit={() => { quitting = true; }} />,
     { exitOnCtrlC: false, patchConsole: true, maxFps: 15 },
   );
 
@@ -66,6 +72,7 @@ export async function runCockpit(ctx: Context): Promise<number> {
     await instance.waitUntilExit();
   } finally {
     out.off('resize', onResize);
+    db?.close();
     docker.stop();
     host.stop();
     restore();

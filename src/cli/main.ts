@@ -59,6 +59,99 @@ export async function main(argv: string[]): Promise<number> {
       }
     });
 
+  for (const verb of ['restart', 'stop', 'start'] as const) {
+    const what = { restart: 'restart a container (asks first)', stop: 'stop a container (asks for its name first)', start: 'start a stopped container (asks first)' }[verb];
+    program
+      .command(`${verb} <container>`)
+      .description(what)
+      .option('-y, --yes', 'confirm without asking (for scripts; required without a terminal)')
+      .option('-t, --timeout <seconds>', 'seconds Docker waits after SIGTERM before SIGKILL', '10')
+      .action(async (name: string, opts: { yes?: boolean; timeout: string }, cmd: Command) => {
+        const ctx = ctxOf(cmd);
+        const timeoutSec = Number(opts.timeout);
+        if (!Number.isInteger(timeoutSec) || timeoutSec < 0) throw new UsageError(`--timeout: expected whole seconds, got "${opts.timeout}"`);
+        const { cliRunner, runFromCli } = await import('./actions.js');
+        const { containerActions, resolveContainer } = await import('../../actions/container.js');
+        const { runner, db } = cliRunner(ctx);
+        try {
+          const container = await resolveContainer(runner.ctx.docker, name);
+          result = await runFromCli(runner, containerActions[verb], { container, timeoutSec }, { yes: opts.yes });
+        } finally {
+          db?.close();
+        }
+      });
+  }
+
+  program
+    .command('audit')
+    .description('who did what, when, with what result (newest first)')
+    .option('--json', 'machine-readable JSON')
+    .option('-n, --limit <n>', 'how many entries', '50')
+    .option('--target <target>', 'only this target, e.g. container/shop-api-1')
+    .action(async (opts: { json?: boolean; limit: string; target?: string }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { openStore } = await import('./actions.js');
+      const { listAudit } = await import('../store/audit.js');
+      const { db, error } = openStore(ctx);
+      if (!db) throw new Error(error);
+      try {
+        const rows = listAudit(db, { limit: Number(opts.limit) || 50, target: opts.target });
+        if (opts.json) write(process.stdout, JSON.stringify(rows, null, 2));
+        else if (rows.length === 0) write(process.stdout, 'no audit entries yet');
+        else {
+          const { formatAuditTable } = await import('./auditTable.js');
+          write(process.stdout, formatAuditTable(rows));
+        }
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('locks')
+    .description('actions in progress (locks held), stale ones marked')
+    .option('--json', 'machine-readable JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { openStore } = await import('./actions.js');
+      const { listLocks, describeHolder } = await import('../store/locks.js');
+      const { db, error } = openStore(ctx);
+      if (!db) throw new Error(error);
+      try {
+        const locks = listLocks(db);
+        if (opts.json) write(process.stdout, JSON.stringify(locks, null, 2));
+        else write(process.stdout, locks.length ? locks.map((l) => describeHolder(l, l.stale)).join('\n') : 'no locks held');
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('unlock <target>')
+    .description('break a stale lock (its process is gone); a live one is refused')
+    .action(async (target: string, _opts, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      if (ctx.readOnly) throw new Error('refused: opsdeck runs read-only, so it will not break a lock');
+      const { openStore } = await import('./actions.js');
+      const { breakLock } = await import('../store/locks.js');
+      const { appendAudit } = await import('../store/audit.js');
+      const { currentUser } = await import('../store/paths.js');
+      const { hostname } = await import('node:os');
+      const { db, error } = openStore(ctx);
+      if (!db) throw new Error(error);
+      try {
+        const broken = breakLock(db, target);
+        if (!broken) {
+          write(process.stdout, `no lock held on ${target}`);
+          return;
+        }
+        appendAudit(db, { at: new Date().toISOString(), user: currentUser(), host: hostname(), action: 'lock.break', target, params: { ...broken }, result: 'ok', error: null, durationMs: 0 });
+        write(process.stdout, `broke the stale lock on ${target} (was: ${broken.action} by ${broken.user}, pid ${broken.pid}, since ${broken.startedAt})`);
+      } finally {
+        db.close();
+      }
+    });
+
   const config = program.command('config').description('check, print or create the configuration');
   config
     .command('check')
@@ -95,7 +188,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     const e = err as Error & { name?: string };
-    if (e?.name === 'StateError' || e?.name === 'ReadOnlyError') {
+    if (e?.name === 'StateError' || e?.name === 'ReadOnlyError' || e?.name === 'UnknownContainerError' || e?.name === 'LockHeldError') {
       write(process.stderr, `opsdeck: ${e.message}`);
       return EXIT.failed;
     }

@@ -79,7 +79,7 @@ export function fromInspect(i: Dockerode.ContainerInspectInfo): ContainerInfo {
   const labels = i.Config?.Labels ?? {};
   const st = i.State;
   const state = (STATES.has(st.Status) ? st.Status : 'created') as ContainerState;
-  const health = (st.Health?.Status as Health | undefined) ?? 'none';
+  const health: Health = (st.Health?.Status as Health | undefined) || 'none';
   const mem = i.HostConfig?.Memory;
   return {
     id: i.Id,
@@ -89,7 +89,7 @@ export function fromInspect(i: Dockerode.ContainerInspectInfo): ContainerInfo {
     image: safeText(i.Config?.Image ?? i.Image),
     state,
     status: describeState(state, health, st.ExitCode),
-    health: health === ('' as Health) ? 'none' : health,
+    health,
     restartCount: i.RestartCount ?? 0,
     startedAt: st.StartedAt && st.StartedAt !== ZERO_TIME ? st.StartedAt : null,
     finishedAt: st.FinishedAt && st.FinishedAt !== ZERO_TIME ? st.FinishedAt : null,

@@ -31,28 +31,38 @@ export function resolveEndpoint(input: EndpointInput): DockerEndpoint {
   else if (env.DOCKER_HOST) { url = env.DOCKER_HOST; origin = 'DOCKER_HOST'; }
   else { url = `unix://${DEFAULT_SOCKET}`; origin = 'default'; }
 
-  if (url.startsWith('/')) url = `unix://${url}`;
+  // Socket paths are taken literally (a URL parser would eat '#', '?' and '%').
+  if (url.startsWith('/')) return { url: `unix://${url}`, origin, options: { socketPath: url, timeout: 0 } };
+  if (url.startsWith('unix:')) {
+    const raw = url.replace(/^unix:\/\//, '').replace(/^unix:/, '');
+    if (!raw) throw new EndpointError(`${origin}: "${url}" has no socket path`);
+    // Percent-decoded like the docker CLI does (Go's url.Parse); '#' and '?' stay part of the path.
+    let socketPath = raw;
+    try { socketPath = decodeURIComponent(raw); } catch { /* not an encoding: keep it literal */ }
+    if (!socketPath.startsWith('/')) {
+      throw new EndpointError(`${origin}: "${url}" needs an absolute socket path, e.g. unix:///var/run/docker.sock (three slashes)`);
+    }
+    return { url: `unix://${socketPath}`, origin, options: { socketPath, timeout: 0 } };
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new EndpointError(`${origin}: "${url}" is not a Docker endpoint (expected unix:///path, tcp://host:port or ssh://user@host)`);
   }
+  // URL drops a port equal to the scheme's default (https://h:443): read it from the text instead.
+  const explicitPort = /^[a-z]+:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/]*):(\d+)/i.exec(url)?.[1];
+  const hostName = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   const timeout = 0; // streams (events, logs) must not time out; calls set their own.
   switch (parsed.protocol) {
-    case 'unix:': {
-      const socketPath = decodeURIComponent(parsed.pathname);
-      if (!socketPath) throw new EndpointError(`${origin}: "${url}" has no socket path`);
-      return { url: `unix://${socketPath}`, origin, options: { socketPath, timeout } };
-    }
     case 'tcp:':
     case 'http:':
     case 'https:': {
       const tlsVerify = config?.tls?.verify ?? (env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0');
       const certDir = env.DOCKER_CERT_PATH;
       const useTls = parsed.protocol === 'https:' || tlsVerify || Boolean(config?.tls?.cert) || Boolean(certDir && parsed.port === '2376');
-      const port = parsed.port ? Number(parsed.port) : useTls ? 2376 : 2375;
-      const options: Dockerode.DockerOptions = { host: parsed.hostname, port, protocol: useTls ? 'https' : 'http', timeout };
+      const port = explicitPort ? Number(explicitPort) : useTls ? 2376 : 2375;
+      const options: Dockerode.DockerOptions = { host: hostName, port, protocol: useTls ? 'https' : 'http', timeout };
       if (useTls) {
         const read = (explicit: string | undefined, name: string): Buffer | undefined => {
           const path = explicit ?? (certDir ? join(certDir, name) : undefined);
@@ -71,7 +81,7 @@ export function resolveEndpoint(input: EndpointInput): DockerEndpoint {
       return {
         url,
         origin,
-        options: { protocol: 'ssh', host: parsed.hostname, port: parsed.port ? Number(parsed.port) : 22, username: parsed.username || undefined, timeout } as Dockerode.DockerOptions,
+        options: { protocol: 'ssh', host: hostName, port: explicitPort ? Number(explicitPort) : 22, username: parsed.username || undefined, timeout } as Dockerode.DockerOptions,
       };
     }
     default:

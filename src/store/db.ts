@@ -26,8 +26,11 @@ export function openState(dir: string): { db: DB; path: string } {
     throw new StateError(path, `cannot create the state directory ${dir}: ${errText(e)}`);
   }
   try {
-    // Create the file with 0600 before SQLite does, so it never exists with a wider mode.
+    // Create the file with 0600 before SQLite does, so it never exists with a wider mode; tighten
+    // one that an older version or a careless copy left wider.
     closeSync(openSync(path, 'a', 0o600));
+    const fst = statSync(path);
+    if ((fst.mode & 0o077) !== 0 && fst.uid === process.getuid?.()) chmodSync(path, 0o600);
   } catch (e) {
     throw new StateError(path, `cannot open the state file ${path}: ${errText(e)}`);
   }

@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 /** The state directory: --state-dir, config stateDir, $OPSDECK_STATE_DIR, $XDG_STATE_HOME/opsdeck, ~/.local/state/opsdeck. */
@@ -18,5 +18,10 @@ export function defaultBackupDir(env: NodeJS.ProcessEnv): string {
 
 /** Who is acting, for the audit log: the human behind sudo first. */
 export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
-  return env.SUDO_USER || env.USER || env.LOGNAME || 'unknown';
+  if (env.SUDO_USER || env.USER || env.LOGNAME) return (env.SUDO_USER || env.USER || env.LOGNAME)!;
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
 }

@@ -1,0 +1,154 @@
+import { hostname } from 'node:os';
+import { setMaxListeners } from 'node:events';
+import type { ActionContext, ActionDef, Confirmation, Progress, RunEvent } from '../../actions/types.js';
+import { ReadOnlyError } from '../docker/client.js';
+import { appendAudit, type AuditResult } from '../store/audit.js';
+import type { DB } from '../store/db.js';
+import { acquireLock, releaseLock } from '../store/locks.js';
+import { currentUser } from '../store/paths.js';
+
+export interface RunOptions {
+  /** Asks the operator; resolves true to go ahead. Not called for actions that change nothing. */
+  confirm: (c: Confirmation) => Promise<boolean>;
+  onEvent?: (e: RunEvent) => void;
+  /** Aborting (Ctrl-C) stops the running step; the lock is released and the run audited as failed. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  result: AuditResult;
+  error?: string;
+  durationMs: number;
+  /** What the last step reported, for a flash line. */
+  detail?: string;
+}
+
+export interface RunnerDeps {
+  ctx: ActionContext;
+  /** The state store; null when it could not be opened (mutating actions then refuse). */
+  db: DB | null;
+  dbError?: string;
+  readOnly: boolean;
+  user?: string;
+  host?: string;
+}
+
+/**
+ * The one runner. Order: read-only guard → preflight → confirmation → lock → steps → audit → unlock.
+ * Any failure before the steps changes nothing. The lock is released on every path.
+ */
+export class Runner {
+  readonly user: string;
+  readonly host: string;
+
+  constructor(private readonly deps: RunnerDeps) {
+    this.user = deps.user ?? currentUser();
+    this.host = deps.host ?? hostname();
+  }
+
+  /** What actions may touch (the Docker reader and the read-only-aware control). */
+  get ctx(): ActionContext {
+    return this.deps.ctx;
+  }
+
+  get readOnly(): boolean {
+    return this.deps.readOnly;
+  }
+
+  async run<P>(action: ActionDef<P>, params: P, opts: RunOptions): Promise<RunResult> {
+    const started = Date.now();
+    const target = action.target(params);
+    const emit = opts.onEvent ?? (() => undefined);
+    const audit = (result: AuditResult, error?: string, durationMs?: number) => {
+      if (!action.mutates || !this.deps.db) return;
+      appendAudit(this.deps.db, {
+        at: new Date(started).toISOString(), user: this.user, host: this.host, action: action.id, target,
+        params: action.auditParams?.(params) ?? {}, result, error: error ?? null, durationMs: durationMs ?? null,
+      });
+    };
+
+    if (action.mutates && this.deps.readOnly) {
+      const err = new ReadOnlyError(`${action.title.toLowerCase().split(' ')[0]} ${target}`);
+      audit('refused', err.message, 0);
+      return { result: 'refused', error: err.message, durationMs: 0 };
+    }
+    if (action.mutates && !this.deps.db) {
+      return { result: 'refused', error: `refused: no audit log (${this.deps.dbError ?? 'state store unavailable'}), so opsdeck will not ${action.title.toLowerCase().split(' ')[0]} ${target}`, durationMs: 0 };
+    }
+    try {
+      await action.preflight?.(params, this.deps.ctx);
+    } catch (e) {
+      const message = errorText(e);
+      audit('refused', message, Date.now() - started);
+      return { result: 'refused', error: message, durationMs: Date.now() - started };
+    }
+    if (action.mutates) {
+      const ok = await opts.confirm(await action.confirmation(params, this.deps.ctx));
+      if (!ok) return { result: 'cancelled', durationMs: Date.now() - started };
+    }
+
+    let locked = false;
+    if (action.mutates) {
+      try {
+        acquireLock(this.deps.db!, target, { action: action.id, user: this.user, host: this.host });
+        locked = true;
+      } catch (e) {
+        const message = errorText(e);
+        audit('refused', message, Date.now() - started);
+        return { result: 'refused', error: message, durationMs: Date.now() - started };
+      }
+    }
+
+    const abort = new AbortController();
+    setMaxListeners(0, abort.signal);
+    const onOuterAbort = () => abort.abort(opts.signal?.reason ?? new Error('interrupted'));
+    opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    let detail: string | undefined;
+    try {
+      for (const step of action.steps(params)) {
+        if (abort.signal.aborted) throw new Error(`interrupted before "${step.title}"`);
+        const t0 = Date.now();
+        emit({ type: 'step', id: step.id, title: step.title, status: 'running' });
+        try {
+          const out = await step.run(params, {
+            ...this.deps.ctx,
+            signal: abort.signal,
+            progress: (p) => emit({ type: 'progress', step: step.id, progress: withRate(p, t0) }),
+            log: (line) => emit({ type: 'log', step: step.id, line }),
+          });
+          if (typeof out === 'string') detail = out;
+          emit({ type: 'step', id: step.id, title: step.title, status: 'done', durationMs: Date.now() - t0, detail: out ?? undefined });
+        } catch (e) {
+          const message = errorText(e);
+          emit({ type: 'step', id: step.id, title: step.title, status: 'failed', durationMs: Date.now() - t0, error: message });
+          throw new Error(`${step.title} failed: ${message}`);
+        }
+      }
+      const durationMs = Date.now() - started;
+      audit('ok', undefined, durationMs);
+      return { result: 'ok', durationMs, detail };
+    } catch (e) {
+      const durationMs = Date.now() - started;
+      const message = errorText(e);
+      audit('failed', message, durationMs);
+      return { result: 'failed', error: message, durationMs };
+    } finally {
+      opts.signal?.removeEventListener('abort', onOuterAbort);
+      if (locked) releaseLock(this.deps.db!, target, process.pid, this.host);
+    }
+  }
+}
+
+/** Adds bytes/second and an ETA where the step reports bytes. */
+function withRate(p: Progress, t0: number): Progress & { rate?: number; etaMs?: number } {
+  const elapsed = Date.now() - t0;
+  const rate = p.bytes !== undefined && elapsed > 0 ? (p.bytes * 1000) / elapsed : undefined;
+  const etaMs = rate && p.totalBytes !== undefined && p.bytes !== undefined ? ((p.totalBytes - p.bytes) / rate) * 1000 : undefined;
+  return { ...p, rate, etaMs };
+}
+
+export function errorText(e: unknown): string {
+  const err = e as { message?: string; json?: { message?: string }; reason?: string };
+  const msg = err?.json?.message ?? err?.message ?? String(e);
+  return msg.split('\n')[0]!.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '');
+}

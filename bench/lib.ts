@@ -60,7 +60,28 @@ export async function stopLoad(tag: string): Promise<void> {
  * Runs a command in a real pseudo-terminal (util-linux `script`), 120×36, and returns the child
  * and a promise for the moment its output first matches `marker`.
  */
-export function inPty(command: string, marker: RegExp, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; started: number; seen: Promise<number>; output: () => string } {
+export interface PtyRun { child: ChildProcess; started: number; seen: Promise<number>; output: () => string }
+
+/** Sends keys and resolves at the moment output written after them matches `re` (performance.now()). */
+export function keyToScreen(run: PtyRun, keys: string, re: RegExp, timeoutMs = 5000): Promise<{ sent: number; seen: number }> {
+  return new Promise((resolve, reject) => {
+    let after = '';
+    const onData = (d: Buffer) => {
+      after += d.toString();
+      if (re.test(after)) {
+        run.child.stdout!.off('data', onData);
+        clearTimeout(timer);
+        resolve({ sent, seen: performance.now() });
+      }
+    };
+    const timer = setTimeout(() => { run.child.stdout!.off('data', onData); reject(new Error(`no ${re} within ${timeoutMs} ms after ${JSON.stringify(keys)}`)); }, timeoutMs);
+    run.child.stdout!.on('data', onData);
+    const sent = performance.now();
+    run.child.stdin!.write(keys);
+  });
+}
+
+export function inPty(command: string, marker: RegExp, env: NodeJS.ProcessEnv = {}): PtyRun {
   const started = performance.now();
   const child = spawn('script', ['-qfec', `stty cols 120 rows 36; exec ${command}`, '/dev/null'], {
     env: { ...process.env, TERM: 'xterm-256color', ...env },
@@ -74,6 +95,7 @@ export function inPty(command: string, marker: RegExp, env: NodeJS.ProcessEnv = 
       if (marker.test(out)) resolve(performance.now());
     });
     child.on('exit', (code) => reject(new Error(`exited ${code} before the marker; output: ${out.slice(-2000)}`)));
+    setTimeout(() => reject(new Error(`no ${marker} within 30 s; output: ${out.slice(-2000)}`)), 30_000).unref();
   });
   seen.catch(() => undefined);
   return { child, started, seen, output: () => out };

@@ -17,7 +17,12 @@ await build({
   // Native and optional modules stay outside and load from node_modules.
   external: ['better-sqlite3', 'cpu-features', '*.node'],
   // Ink reaches for react-devtools-core only when DEV=true; never in production.
-  alias: { 'react-devtools-core': './scripts/devtools-stub.mjs' },
+  alias: {
+    'react-devtools-core': './scripts/devtools-stub.mjs',
+    '@grpc/grpc-js': './scripts/grpc-stub.mjs',
+    '@grpc/proto-loader': './scripts/grpc-stub.mjs',
+    'is-in-ci': './scripts/not-in-ci.mjs',
+  },
   define: { 'process.env.NODE_ENV': '"production"' },
   // CommonJS dependencies (dockerode, ssh2) expect require, __dirname and __filename.
   banner: {

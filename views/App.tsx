@@ -88,7 +88,6 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const snap = useSyncExternalStore(docker.subscribe, docker.getSnapshot);
   const hostState = useSyncExternalStore(host.subscribe, host.getSnapshot);
   const { columns, rows } = useTerminalSize();
-  const [now, setNow] = useState(() => Date.now());
   const [view, setView] = useState(0);
   const [mode, setModeState] = useState<Mode>('normal');
   // The mode as of the last key, not the last render: one stdin chunk can hold several keys ("/flaky").
@@ -106,11 +105,12 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const [busy, setBusy] = useState<Record<string, string>>({});
   const [flash, setFlash] = useState<FlashMessage | null>(null);
   const say = (level: FlashLevel, text: string) => setFlash({ level, text, until: Date.now() + 6000 });
-
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, []);
+    if (!flash) return undefined;
+    const timer = setTimeout(() => setFlash(null), Math.max(0, flash.until - Date.now()));
+    return () => clearTimeout(timer);
+  }, [flash]);
+
 
   const lines = useMemo(() => buildLines(snap.containers, filter), [snap.containers, filter]);
   const rowLines = useMemo(() => lines.flatMap((l, i) => (l.kind === 'row' ? [i] : [])), [lines]);
@@ -127,7 +127,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const attention = snap.containers.filter((c) => severity(c) === 2).length;
   const stripHeight = view === 0 ? hostStripHeight(hostState, width) : 0;
   const attentionHeight = view === 0 && attention > 0 ? 1 : 0;
-  const bodyHeight = Math.max(3, frameHeight - 2 - bannerHeight - 1 - stripHeight - attentionHeight - (flash && flash.until >= now ? 1 : 0));
+  const bodyHeight = Math.max(3, frameHeight - 2 - bannerHeight - 1 - stripHeight - attentionHeight - (flash ? 1 : 0));
   const tableRows = bodyHeight - 1;
 
   // Keep the group header of the selected row in view with it.
@@ -282,7 +282,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
 
   const scopes: Scope[] = mode === 'help' ? ['help'] : mode === 'filter' ? ['filter'] : mode === 'dialog' ? ['dialog'] : mode === 'palette' ? ['palette'] : view === 0 ? ['global', 'list', 'overview'] : ['global'];
   const footerExtra = mode === 'filter' ? `/${filter}█` : mode === 'palette' ? `:${palette}█` : filter ? `filter: ${filter}` : undefined;
-  const flashHeight = flash && flash.until >= now ? 1 : 0;
+  const flashHeight = flash ? 1 : 0;
 
   let body: React.ReactNode;
   if (mode === 'dialog' && dialog) {
@@ -298,7 +298,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       <>
         <HostStrip host={hostState} width={width} thresholds={thresholds} ascii={ascii} />
         <AttentionStrip rows={snap.containers} width={width} />
-        <ContainerTable lines={lines} top={top} height={bodyHeight} width={width} selectedId={effectiveSelectedId} now={now}
+        <ContainerTable lines={lines} top={top} height={bodyHeight} width={width} selectedId={effectiveSelectedId} now={snap.at}
           sparkStyle={ascii ? 'ascii' : 'braille'} loaded={snap.loaded} filter={filter} busy={busy} />
       </>
     );
@@ -312,10 +312,10 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
 
   return (
     <Box flexDirection="column" width={width} height={frameHeight}>
-      <Header hostname={hostname} conn={snap.conn} view={view} attention={attention} readOnly={readOnly} now={now} width={width} />
-      <DockerBanner conn={snap.conn} now={now} width={width} />
+      <Header hostname={hostname} conn={snap.conn} view={view} attention={attention} readOnly={readOnly} width={width} />
+      <DockerBanner conn={snap.conn} width={width} />
       <Box flexDirection="column" flexGrow={1}>{body}</Box>
-      {flashHeight ? <Flash flash={flash} width={width} now={now} /> : null}
+      {flashHeight ? <Flash flash={flash} width={width} /> : null}
       <Footer scopes={scopes} width={width} extra={footerExtra} readOnly={readOnly} />
     </Box>
   );

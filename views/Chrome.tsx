@@ -1,4 +1,4 @@
-import React from 'react';
+import React, { useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
 import { VIEWS, footerEntries, type Scope } from './keymap.js';
 import { useTheme } from './theme.js';
@@ -11,14 +11,39 @@ export interface HeaderProps {
   view: number;
   attention: number;
   readOnly: boolean;
-  now: number;
   width: number;
 }
 
+/** Ticks on its own, so the clock repaints one line a second rather than the whole cockpit. */
+export function useNow(everyMs: number, active = true): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return undefined;
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs, active]);
+  return now;
+}
+
+/**
+ * HH:MM, repainted when the minute turns: Ink regenerates the whole frame on any change, so a
+ * seconds clock alone would cost a full repaint every second. Liveness shows in the live stats.
+ */
+function Clock() {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    let timer: NodeJS.Timeout;
+    const arm = () => { timer = setTimeout(() => { setNow(Date.now()); arm(); }, 60_000 - (Date.now() % 60_000) + 50); };
+    arm();
+    return () => clearTimeout(timer);
+  }, []);
+  return <Text>{` ${new Date(now).toTimeString().slice(0, 5)} `}</Text>;
+}
+
 /** Header: host, Docker endpoint, clock, alert count, read-only badge; then the view tabs. */
-export function Header({ hostname, conn, view, attention, readOnly, now, width }: HeaderProps) {
+export function Header({ hostname, conn, view, attention, readOnly, width }: HeaderProps) {
   const t = useTheme();
-  const clock = new Date(now).toTimeString().slice(0, 8);
+  const clock = '00:00';
   const engine = conn.status === 'up' ? `${conn.endpoint}${conn.engineVersion ? ` (${conn.engineVersion})` : ''}` : `${conn.endpoint} — ${conn.status}`;
   const right = `${readOnly ? '[READ-ONLY] ' : ''}${clock}`;
   const left = ` opsdeck  ${hostname}  docker ${engine}  `;
@@ -31,7 +56,7 @@ export function Header({ hostname, conn, view, attention, readOnly, now, width }
         <Text color={attention > 0 ? t.crit : t.ok} bold={attention > 0}>{alerts}</Text>
         <Box flexGrow={1} />
         {readOnly ? <Text color={t.warn} bold inverse={!t.color}>[READ-ONLY]</Text> : null}
-        <Text>{` ${clock} `}</Text>
+        <Clock />
       </Box>
       <Box width={width}>
         {VIEWS.map((name, i) => (
@@ -43,9 +68,11 @@ export function Header({ hostname, conn, view, attention, readOnly, now, width }
 }
 
 /** Banner for a Docker engine that is down: what was tried and the likely fix. */
-export function DockerBanner({ conn, now, width }: { conn: ConnState; now: number; width: number }) {
+export function DockerBanner({ conn, width }: { conn: ConnState; width: number }) {
   const t = useTheme();
-  if (conn.status === 'up' || (conn.status === 'connecting' && !conn.message)) return null;
+  const shown = !(conn.status === 'up' || (conn.status === 'connecting' && !conn.message));
+  const now = useNow(1000, shown);
+  if (!shown) return null;
   const retry = conn.status === 'connecting' ? 'reconnecting now…' : conn.retryAt ? `retrying in ${Math.max(0, Math.ceil((conn.retryAt - now) / 1000))}s` : '';
   return (
     <Box flexDirection="column" width={width} borderStyle="single" borderColor={t.crit}>

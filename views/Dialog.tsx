@@ -39,9 +39,9 @@ export type FlashLevel = 'info' | 'warn' | 'error';
 export interface FlashMessage { level: FlashLevel; text: string; until: number }
 
 /** One line reporting the result of the last action; clears after a few seconds. */
-export function Flash({ flash, width, now }: { flash: FlashMessage | null; width: number; now: number }) {
+export function Flash({ flash, width }: { flash: FlashMessage | null; width: number }) {
   const t = useTheme();
-  if (!flash || flash.until < now) return null;
+  if (!flash) return null;
   const color = flash.level === 'error' ? t.crit : flash.level === 'warn' ? t.warn : t.ok;
   const mark = flash.level === 'error' ? '✗' : flash.level === 'warn' ? '!' : '✓';
   return <Text color={color} bold wrap="truncate">{truncate(` ${mark} ${safeText(flash.text)}`, width)}</Text>;

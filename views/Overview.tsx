@@ -1,10 +1,10 @@
-import React from 'react';
+import React, { memo, useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { ContainerRow } from '../src/model/dockerModel.js';
 import type { HostState } from '../src/model/hostModel.js';
 import { bar, displayWidth, formatBytes, formatPercent, padEnd, truncate } from '../src/format.js';
 import { severity } from '../src/docker/containers.js';
-import { cellFor, fit, layoutColumns, type Line } from './overviewLayout.js';
+import { cellFor, fit, layoutColumns, uptimeText, type Column, type Line } from './overviewLayout.js';
 import { levelColor, useTheme } from './theme.js';
 
 function pctLevel(p: number | null | undefined, warn: number, crit: number): 0 | 1 | 2 {
@@ -89,7 +89,7 @@ export interface ContainerTableProps {
 /** The grouped container table; draws only the visible window of lines. */
 export function ContainerTable({ lines, top, height, width, selectedId, now, sparkStyle, loaded, filter, busy }: ContainerTableProps) {
   const t = useTheme();
-  const cols = layoutColumns(width - 2);
+  const cols = useMemo(() => layoutColumns(width - 2), [width]);
   const header = cols.map((c) => fit(c.title, c)).join(' ');
   const body = lines.slice(top, top + Math.max(0, height - 1));
   return (
@@ -103,26 +103,35 @@ export function ContainerTable({ lines, top, height, width, selectedId, now, spa
           const text = `${title}  ${line.running}/${line.count} running`;
           return <Text key={`g-${line.project ?? ''}`} bold color={levelColor(t, line.worst) ?? t.accent}>{truncate(`▾ ${text}`, width)}</Text>;
         }
-        const c: ContainerRow = line.row;
-        const selected = c.id === selectedId;
-        const sev = severity(c);
-        const marker = selected ? '›' : ' ';
         return (
-          <Box key={c.id} width={width}>
-            <Text inverse={selected} color={selected ? undefined : levelColor(t, sev)}>{`${marker} `}</Text>
-            {cols.map((col, i) => {
-              const cell = cellFor(col, c, now, sparkStyle, busy[c.id]);
-              const color = selected ? undefined : col.id === 'name' ? levelColor(t, sev) : cell.level ? levelColor(t, cell.level) : cell.dim ? t.dim : col.id === 'spark' ? t.accent : undefined;
-              return (
-                <Text key={col.id} inverse={selected} color={color}>{`${fit(cell.text, col)}${i < cols.length - 1 ? ' ' : ''}`}</Text>
-              );
-            })}
-          </Box>
+          <ContainerLine key={line.row.id} row={line.row} cols={cols} selected={line.row.id === selectedId} at={now} sparkStyle={sparkStyle} busy={busy[line.row.id]} width={width} />
         );
       })}
     </Box>
   );
 }
+
+interface LineProps { row: ContainerRow; cols: Column[]; selected: boolean; at: number; sparkStyle: 'braille' | 'block' | 'ascii'; busy?: string; width: number }
+
+/**
+ * One container row: a single Ink text node (nested <Text> only colours it), memoised so the rows
+ * that did not change cost nothing when something else repaints.
+ */
+const ContainerLine = memo(function ContainerLine({ row: c, cols, selected, at, sparkStyle, busy }: LineProps) {
+  const t = useTheme();
+  const sev = severity(c);
+  return (
+    <Text wrap="truncate" inverse={selected}>
+      <Text color={selected ? undefined : levelColor(t, sev)}>{selected ? '› ' : '  '}</Text>
+      {cols.map((col, i) => {
+        const cell = cellFor(col, c, at, sparkStyle, busy);
+        const color = selected ? undefined : col.id === 'name' ? levelColor(t, sev) : cell.level ? levelColor(t, cell.level) : cell.dim ? t.dim : col.id === 'spark' ? t.accent : undefined;
+        return <Text key={col.id} color={color}>{`${fit(cell.text, col)}${i < cols.length - 1 ? ' ' : ''}`}</Text>;
+      })}
+    </Text>
+  );
+}, (a, b) => a.row === b.row && a.cols === b.cols && a.selected === b.selected && a.sparkStyle === b.sparkStyle && a.busy === b.busy && a.width === b.width
+  && (a.at === b.at || uptimeText(a.row, a.at) === uptimeText(b.row, b.at)));
 
 /** The one-line "needs attention" strip shown when something is unhealthy, restarting or exited badly. */
 export function AttentionStrip({ rows, width }: { rows: readonly ContainerRow[]; width: number }) {

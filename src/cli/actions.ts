@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { join } from 'node:path';
 import type { ActionDef, Confirmation, RunEvent } from '../../actions/types.js';
 import { createControl, createReader } from '../docker/client.js';
 import { formatElapsed } from '../format.js';
@@ -14,6 +15,17 @@ export function openStore(ctx: Context): { db: DB | null; error?: string } {
   } catch (e) {
     if (e instanceof StateError) return { db: null, error: e.message };
     throw e;
+  }
+}
+
+/** Runs fn with the state store open, closing it afterwards; a store that cannot open is an error. */
+export async function withStore<T>(ctx: Context, fn: (db: DB) => T | Promise<T>): Promise<T> {
+  const { db, error } = openStore(ctx);
+  if (!db) throw new StateError(join(ctx.stateDir, 'opsdeck.db'), error ?? 'the state store is unavailable');
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
   }
 }
 

@@ -2,7 +2,7 @@ import React from 'react';
 import { render } from 'ink';
 import { hostname } from 'node:os';
 import { App } from '../../views/App.js';
-import { DockerModel } from '../model/dockerModel.js';
+import type { DockerModel } from '../model/dockerModel.js';
 import { HostModel } from '../model/hostModel.js';
 import type { Context } from './context.js';
 import { openStore } from './actions.js';
@@ -13,7 +13,7 @@ const ALT_ON = '\x1b[?1049h\x1b[H\x1b[2J';
 const ALT_OFF = '\x1b[?25h\x1b[?1049l';
 
 /** Runs the interactive cockpit full screen until the operator quits; returns the exit code. */
-export async function runCockpit(ctx: Context): Promise<number> {
+export async function runCockpit(ctx: Context, docker: DockerModel): Promise<number> {
   const out = process.stdout;
   let restored = false;
   const restore = () => {
@@ -34,12 +34,12 @@ export async function runCockpit(ctx: Context): Promise<number> {
   const onResize = () => out.write('\x1b[2J\x1b[H');
   out.prependListener('resize', onResize);
 
-  const docker = new DockerModel(ctx.endpoint, { refreshMs: ctx.refreshMs });
   // Actions write the audit log; without a usable state store they refuse (and say why).
   const { db, error: dbError } = openStore(ctx);
   const runner = new Runner({ ctx: { docker: docker.reader, control: createControl(docker.reader, { readOnly: ctx.readOnly }) }, db, dbError, readOnly: ctx.readOnly });
   const host = new HostModel(ctx.refreshMs);
-  docker.start();
+  // Host sample right before each stats round is published: one repaint for both.
+  docker.beforeStatsPublish = () => host.sampleNow({ quiet: true });
   host.start();
 
   let quitting = false;

@@ -39,8 +39,13 @@ export async function main(argv: string[]): Promise<number> {
       write(process.stderr, 'opsdeck: the interactive cockpit needs a terminal; for scripts and cron use `opsdeck status --json`');
       throw new Exit(EXIT.usage);
     }
+    // Ask Docker for the container list before the UI modules load: the request travels while Ink
+    // and React evaluate (~100 ms), so the first frame can already list containers.
+    const { DockerModel } = await import('../model/dockerModel.js');
+    const docker = new DockerModel(ctx.endpoint, { refreshMs: ctx.refreshMs });
+    docker.start();
     const { runCockpit } = await import('./cockpit.js');
-    result = await runCockpit(ctx);
+    result = await runCockpit(ctx, docker);
   });
 
   program
@@ -90,21 +95,14 @@ export async function main(argv: string[]): Promise<number> {
     .option('--target <target>', 'only this target, e.g. container/shop-api-1')
     .action(async (opts: { json?: boolean; limit: string; target?: string }, cmd: Command) => {
       const ctx = ctxOf(cmd);
-      const { openStore } = await import('./actions.js');
+      const { withStore } = await import('./actions.js');
       const { listAudit } = await import('../store/audit.js');
-      const { db, error } = openStore(ctx);
-      if (!db) throw new Error(error);
-      try {
+      const { formatAuditTable } = await import('./auditTable.js');
+      await withStore(ctx, (db) => {
         const rows = listAudit(db, { limit: Number(opts.limit) || 50, target: opts.target });
         if (opts.json) write(process.stdout, JSON.stringify(rows, null, 2));
-        else if (rows.length === 0) write(process.stdout, 'no audit entries yet');
-        else {
-          const { formatAuditTable } = await import('./auditTable.js');
-          write(process.stdout, formatAuditTable(rows));
-        }
-      } finally {
-        db.close();
-      }
+        else write(process.stdout, rows.length ? formatAuditTable(rows) : 'no audit entries yet');
+      });
     });
 
   program
@@ -113,17 +111,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'machine-readable JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const ctx = ctxOf(cmd);
-      const { openStore } = await import('./actions.js');
+      const { withStore } = await import('./actions.js');
       const { listLocks, describeHolder } = await import('../store/locks.js');
-      const { db, error } = openStore(ctx);
-      if (!db) throw new Error(error);
-      try {
+      await withStore(ctx, (db) => {
         const locks = listLocks(db);
         if (opts.json) write(process.stdout, JSON.stringify(locks, null, 2));
         else write(process.stdout, locks.length ? locks.map((l) => describeHolder(l, l.stale)).join('\n') : 'no locks held');
-      } finally {
-        db.close();
-      }
+      });
     });
 
   program
@@ -132,14 +126,12 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (target: string, _opts, cmd: Command) => {
       const ctx = ctxOf(cmd);
       if (ctx.readOnly) throw new Error('refused: opsdeck runs read-only, so it will not break a lock');
-      const { openStore } = await import('./actions.js');
+      const { withStore } = await import('./actions.js');
       const { breakLock } = await import('../store/locks.js');
       const { appendAudit } = await import('../store/audit.js');
       const { currentUser } = await import('../store/paths.js');
       const { hostname } = await import('node:os');
-      const { db, error } = openStore(ctx);
-      if (!db) throw new Error(error);
-      try {
+      await withStore(ctx, (db) => {
         const broken = breakLock(db, target);
         if (!broken) {
           write(process.stdout, `no lock held on ${target}`);
@@ -147,9 +139,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         appendAudit(db, { at: new Date().toISOString(), user: currentUser(), host: hostname(), action: 'lock.break', target, params: { ...broken }, result: 'ok', error: null, durationMs: 0 });
         write(process.stdout, `broke the stale lock on ${target} (was: ${broken.action} by ${broken.user}, pid ${broken.pid}, since ${broken.startedAt})`);
-      } finally {
-        db.close();
-      }
+      });
     });
 
   const config = program.command('config').description('check, print or create the configuration');

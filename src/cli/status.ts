@@ -28,19 +28,8 @@ export interface StatusContainer {
 
 export interface StatusSnapshot {
   at: string;
-  host: {
-    hostname: string;
-    cpuPercent: number | null;
-    cpuCount: number;
-    memPercent: number;
-    memTotalBytes: number;
-    memUsedBytes: number;
-    load1: number;
-    load5: number;
-    load15: number;
-    uptimeSec: number;
-    disks: { mount: string; device: string; fsType: string; usedPercent: number; totalBytes: number; usedBytes: number }[];
-  };
+  /** The host snapshot as sampled (see HostSnapshot), without its internal timestamp. */
+  host: Omit<HostSnapshot, 'at'>;
   docker: { endpoint: string; status: 'up' | 'down'; version: string | null; error: string | null; hint: string | null };
   containers: StatusContainer[];
   checks: { name: string; status: 'ok' | 'warn' | 'crit' | 'unknown'; message: string; latencyMs: number | null }[];
@@ -48,20 +37,8 @@ export interface StatusSnapshot {
   maintenance: { active: boolean };
 }
 
-function hostPart(h: HostSnapshot): StatusSnapshot['host'] {
-  return {
-    hostname: h.hostname,
-    cpuPercent: h.cpuPercent,
-    cpuCount: h.cpuCount,
-    memPercent: h.memPercent,
-    memTotalBytes: h.memTotalBytes,
-    memUsedBytes: h.memUsedBytes,
-    load1: h.load1,
-    load5: h.load5,
-    load15: h.load15,
-    uptimeSec: h.uptimeSec,
-    disks: h.disks.map((d) => ({ mount: d.mount, device: d.device, fsType: d.fsType, usedPercent: d.usedPercent, totalBytes: d.totalBytes, usedBytes: d.usedBytes })),
-  };
+function hostPart({ at: _at, ...h }: HostSnapshot): StatusSnapshot['host'] {
+  return h;
 }
 
 /**

@@ -34,6 +34,8 @@ export interface DockerSnapshot {
   containers: ContainerRow[];
   /** True once the first container list has arrived. */
   loaded: boolean;
+  /** When this snapshot was made (epoch ms): uptimes are computed against it, not a ticking clock. */
+  at: number;
 }
 
 interface StatMemo { cpu: RawStats['cpu_stats']; rx: number; tx: number; at: number }
@@ -68,9 +70,11 @@ export class DockerModel extends Observable<DockerSnapshot> {
   private inspectTimer: NodeJS.Timeout | null = null;
   private readonly historyLength: number;
   private statsPaused = false;
+  /** Awaited after each stats round, before it is published (the cockpit samples the host here). */
+  beforeStatsPublish: (() => Promise<void>) | null = null;
 
   constructor(readonly endpoint: DockerEndpoint, private readonly opts: DockerModelOptions, reader?: DockerReader) {
-    super({ conn: { status: 'connecting', endpoint: endpoint.url, since: Date.now() }, containers: [], loaded: false }, 50);
+    super({ conn: { status: 'connecting', endpoint: endpoint.url, since: Date.now() }, containers: [], loaded: false, at: Date.now() }, 50);
     this.reader = reader ?? createReader(endpoint);
     this.historyLength = opts.historyLength ?? 60;
   }
@@ -100,9 +104,9 @@ export class DockerModel extends Observable<DockerSnapshot> {
     this.queueInspect(id);
   }
 
-  private emit(patch: Partial<DockerSnapshot> = {}): void {
+  private emit(patch: Partial<DockerSnapshot> = {}, now = false): void {
     const rows = [...this.rows.values()];
-    this.publish({ ...this.snap, ...patch, containers: rows });
+    this.publish({ ...this.snap, ...patch, containers: rows, at: Date.now() }, now);
   }
 
   private setConn(conn: Partial<ConnState> & { status: ConnStatus }): void {
@@ -122,7 +126,7 @@ export class DockerModel extends Observable<DockerSnapshot> {
       const list = await this.reader.listContainers();
       if (abort.signal.aborted) return;
       this.replaceAll(list);
-      this.emit({ loaded: true });
+      this.emit({ loaded: true }, !this.snap.loaded); // the first list goes out at once: it is the first paint
       const events = await this.reader.events(abort.signal);
       this.watchEvents(events, abort);
       this.backoffMs = 1000;
@@ -258,6 +262,7 @@ export class DockerModel extends Observable<DockerSnapshot> {
         this.applyStats(r.id, raw);
       });
       if (abort.signal.aborted) return;
+      await this.beforeStatsPublish?.();
       this.emit();
     }
     this.scheduleStats(this.opts.refreshMs);

@@ -13,10 +13,11 @@ export class Observable<S> {
 
   readonly getSnapshot = (): S => this.snap;
 
-  /** Replaces the snapshot; subscribers hear of it once per coalescing window. */
-  protected publish(next: S): void {
+  /** Replaces the snapshot; subscribers hear of it once per coalescing window (`now`: at once). */
+  protected publish(next: S, now = false): void {
     this.snap = next;
-    if (this.coalesceMs <= 0) {
+    if (now || this.coalesceMs <= 0) {
+      this.cancelPending();
       this.notify();
       return;
     }
@@ -28,6 +29,14 @@ export class Observable<S> {
       this.notify();
     }, this.coalesceMs);
     this.coalesceTimer.unref?.();
+  }
+
+  /**
+   * Replaces the snapshot without telling anyone: for a value that rides along with another
+   * store's notification (useSyncExternalStore reads every store's snapshot on each render).
+   */
+  protected replaceQuietly(next: S): void {
+    this.snap = next;
   }
 
   private notify(): void {

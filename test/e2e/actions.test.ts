@@ -26,7 +26,7 @@ describe('container actions in the cockpit', () => {
     workerId = await serviceId('worker');
     workerName = (await inspect(workerId)).Name.replace(/^\//, '');
     term = await Tmux.start(`opsdeck-act-${process.pid}`, 120, 36);
-    await term.type(`node ${BIN} --state-dir ${stateDir}; echo "EXIT=$?"`);
+    await term.type(`${BIN} --state-dir ${stateDir}; echo "EXIT=$?"`);
     await term.keys('Enter');
     await term.waitFor(workerName, 20_000);
     await term.type('/worker');
@@ -107,7 +107,7 @@ describe('read-only cockpit', () => {
     const workerName = (await inspect(workerId)).Name.replace(/^\//, '');
     const before = (await inspect(workerId)).State.StartedAt;
     term = await Tmux.start(`opsdeck-ro-${process.pid}`, 140, 36);
-    await term.type(`node ${BIN} --read-only --state-dir ${stateDir}; echo "EXIT=$?"`);
+    await term.type(`${BIN} --read-only --state-dir ${stateDir}; echo "EXIT=$?"`);
     await term.keys('Enter');
     const screen = await term.waitFor(workerName, 20_000);
     assert.match(screen, /\[READ-ONLY\]/);

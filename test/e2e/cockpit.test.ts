@@ -8,7 +8,7 @@ import { Tmux } from '../helpers/tmux.js';
 import { BIN, PROJECT } from '../helpers/docker.js';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'opsdeck-e2e-'));
-const launch = `node ${BIN} --state-dir ${stateDir}; echo "EXIT=$?"`;
+const launch = `${BIN} --state-dir ${stateDir}; echo "EXIT=$?"`;
 
 describe('the cockpit in tmux', () => {
   let term: Tmux;

@@ -69,7 +69,7 @@ export async function removeTestContainers(): Promise<void> {
 /** Runs the opsdeck CLI; never throws on a non-zero exit. */
 export async function opsdeck(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(BIN, args, { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code?: number | string; stdout?: string; stderr?: string };

@@ -64,7 +64,7 @@ describe('container actions from the command line', () => {
   });
 
   it('two processes: the second fails fast naming the holder; after kill -9 the stale lock is reported and can be broken', async () => {
-    const slow = spawn(process.execPath, [BIN, 'restart', name, '--yes', '--timeout', '20', ...sd], { stdio: 'ignore' });
+    const slow = spawn(BIN, ['restart', name, '--yes', '--timeout', '20', ...sd], { stdio: 'ignore' });
     try {
       const lock = await waitFor('the first process to hold the lock', async () => {
         const res = await opsdeck(['locks', '--json', ...sd]);
@@ -99,7 +99,7 @@ describe('container actions from the command line', () => {
   });
 
   it('unlock refuses to break a live lock', async () => {
-    const slow = spawn(process.execPath, [BIN, 'restart', name, '--yes', '--timeout', '20', ...sd], { stdio: 'ignore' });
+    const slow = spawn(BIN, ['restart', name, '--yes', '--timeout', '20', ...sd], { stdio: 'ignore' });
     try {
       await waitFor('the lock', async () => JSON.parse((await opsdeck(['locks', '--json', ...sd])).stdout).length > 0, 10_000, 100);
       const res = await opsdeck(['unlock', `container/${name}`, ...sd]);

@@ -22,6 +22,7 @@ await build({
     '@grpc/grpc-js': './scripts/grpc-stub.mjs',
     '@grpc/proto-loader': './scripts/grpc-stub.mjs',
     'is-in-ci': './scripts/not-in-ci.mjs',
+    'string-width': './scripts/string-width-cached.mjs',
   },
   define: { 'process.env.NODE_ENV': '"production"' },
   // CommonJS dependencies (dockerode, ssh2) expect require, __dirname and __filename.

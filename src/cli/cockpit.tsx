@@ -46,7 +46,7 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
   const instance = render(
     <App docker={docker} host={host} hostname={hostname()} readOnly={ctx.readOnly} color={ctx.color} ascii={ctx.ascii}
       thresholds={ctx.config.thresholds} runner={runner} onQuit={() => { quitting = true; }} />,
-    { exitOnCtrlC: false, patchConsole: true, maxFps: 15 },
+    { exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
   );
 
   const shutdown = (code: number) => {

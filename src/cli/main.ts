@@ -39,6 +39,9 @@ export async function main(argv: string[]): Promise<number> {
       write(process.stderr, 'opsdeck: the interactive cockpit needs a terminal; for scripts and cron use `opsdeck status --json`');
       throw new Exit(EXIT.usage);
     }
+    // Colour is decided here, before chalk loads: chalk's own detection turns colours off whenever
+    // CI is set (as Ink's does its frames), but this is a terminal and the operator's choice counts.
+    process.env.FORCE_COLOR = ctx.color ? (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0' ? process.env.FORCE_COLOR : '1') : '0';
     // Ask Docker for the container list before the UI modules load: the request travels while Ink
     // and React evaluate (~100 ms), so the first frame can already list containers.
     const { DockerModel } = await import('../model/dockerModel.js');

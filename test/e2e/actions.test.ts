@@ -126,3 +126,35 @@ describe('read-only cockpit', () => {
     assert.equal((await inspect(workerId)).State.StartedAt, before);
   });
 });
+
+describe('the command line asks on a terminal', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'opsdeck-e2e-cli-'));
+  let term: Tmux;
+  after(async () => { await term.kill(); });
+
+  it('restart prompts [y/N]; stop wants the exact name; a wrong answer changes nothing', async () => {
+    const workerId = await serviceId('worker');
+    const workerName = (await inspect(workerId)).Name.replace(/^\//, '');
+    term = await Tmux.start(`opsdeck-cli-${process.pid}`, 140, 30);
+    const before = (await inspect(workerId)).State.StartedAt;
+
+    await term.type(`${BIN} stop ${workerName} --state-dir ${stateDir}; echo "STOP-EXIT=$?"`);
+    await term.keys('Enter');
+    await term.waitFor(`Type the name (${workerName}) to stop, anything else cancels:`);
+    await term.type('y');
+    await term.keys('Enter');
+    await term.waitFor('STOP-EXIT=1');
+    assert.match(await term.screen(), /cancelled: nothing was changed/);
+    assert.equal((await inspect(workerId)).State.Status, 'running');
+
+    await term.type(`${BIN} restart ${workerName} --timeout 1 --state-dir ${stateDir}; echo "RESTART-EXIT=$?"`);
+    await term.keys('Enter');
+    await term.waitFor('restart? [y/N]');
+    await term.type('y');
+    await term.keys('Enter');
+    await term.waitFor('RESTART-EXIT=0', 30_000);
+    assert.notEqual((await inspect(workerId)).State.StartedAt, before);
+    const [row] = await auditRows(stateDir);
+    assert.equal(row?.result, 'ok');
+  });
+});

@@ -105,3 +105,26 @@ describe('the cockpit in tmux', () => {
     assert.doesNotMatch(await term.title(), /pwned/);
   });
 });
+
+describe('NO_COLOR', () => {
+  let term: Tmux;
+  after(async () => { await term.kill(); });
+
+  it('draws no colours with NO_COLOR=1 (and does with colours on)', async () => {
+    term = await Tmux.start(`opsdeck-nc-${process.pid}`, 120, 36, { TERM: 'xterm-256color' });
+    const colour = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*(3[0-7]|9[0-7]|38;5;\\d+|38;2;[\\d;]+)m`);
+    await term.type(`NO_COLOR=1 ${BIN} --state-dir ${stateDir}; echo "EXIT=$?"`);
+    await term.keys('Enter');
+    await term.waitFor(/db[_-]1.*healthy/, 20_000);
+    assert.doesNotMatch(await term.screenWithStyles(), colour, 'no foreground colour codes');
+    await term.type('q');
+    await term.waitFor('EXIT=0');
+    await term.keys('C-l');
+    await term.type(`${BIN} --state-dir ${stateDir}; echo "EXIT2=$?"`);
+    await term.keys('Enter');
+    await term.waitFor(/db[_-]1.*healthy/, 20_000);
+    assert.match(await term.screenWithStyles(), colour, 'colours when NO_COLOR is not set');
+    await term.type('q');
+    await term.waitFor('EXIT2=0');
+  });
+});

@@ -34,6 +34,12 @@ export class Tmux {
     return stdout;
   }
 
+  /** The screen with its colours and attributes as escape sequences (capture-pane -e). */
+  async screenWithStyles(): Promise<string> {
+    const { stdout } = await run('tmux', ['capture-pane', '-e', '-p', '-t', this.name]);
+    return stdout;
+  }
+
   async lines(): Promise<string[]> {
     return (await this.screen()).split('\n');
   }

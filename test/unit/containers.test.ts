@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type Dockerode from 'dockerode';
+import { containerInfo } from '../helpers/fixtures.js';
 import {
   fromInspect,
   fromListEntry,
@@ -70,27 +71,7 @@ function inspect(o: InspectOver): Dockerode.ContainerInspectInfo {
   } as unknown as Dockerode.ContainerInspectInfo;
 }
 
-function info(over: Partial<ContainerInfo>): ContainerInfo {
-  return {
-    id: over.name ?? 'x',
-    name: 'x',
-    project: null,
-    service: null,
-    image: 'img',
-    state: 'running',
-    status: 'Up',
-    health: 'none',
-    restartCount: 0,
-    startedAt: null,
-    finishedAt: null,
-    exitCode: null,
-    oomKilled: false,
-    memLimit: null,
-    createdAt: '2024-01-01T00:00:00.000Z',
-    inspected: true,
-    ...over,
-  };
-}
+const info = (over: Partial<ContainerInfo>): ContainerInfo => containerInfo({ id: over.name ?? 'x', name: 'x', image: 'img', ...over });
 
 function assertClean(s: string | null, what: string): void {
   assert.ok(s !== null, `${what} is null`);

@@ -13,38 +13,12 @@ import {
   type ColumnId,
   type Line,
 } from '../../views/overviewLayout.js';
+import { containerRow } from '../helpers/fixtures.js';
 
 const MiB = 1024 * 1024;
 const NOW = Date.parse('2024-05-01T12:00:00Z');
 
-function row(over: Partial<ContainerRow>): ContainerRow {
-  const name = over.name ?? 'c';
-  return {
-    id: `id-${name}`,
-    name,
-    project: null,
-    service: null,
-    image: 'img:latest',
-    state: 'running',
-    status: 'Up',
-    health: 'none',
-    restartCount: 0,
-    startedAt: null,
-    finishedAt: null,
-    exitCode: null,
-    oomKilled: false,
-    memLimit: null,
-    createdAt: '2024-01-01T00:00:00.000Z',
-    inspected: true,
-    cpuPercent: null,
-    memBytes: null,
-    memPercent: null,
-    rxRate: null,
-    txRate: null,
-    cpuHistory: [],
-    ...over,
-  };
-}
+const row = (over: Partial<ContainerRow>): ContainerRow => containerRow(over);
 
 const totalWidth = (cols: Column[]) => cols.reduce((s, c) => s + c.width, 0) + cols.length - 1;
 const col = (id: ColumnId, width = 20): Column => ({ id, title: id.toUpperCase(), width, align: 'left' });

@@ -23,6 +23,7 @@ await build({
     '@grpc/proto-loader': './scripts/grpc-stub.mjs',
     'is-in-ci': './scripts/not-in-ci.mjs',
     'string-width': './scripts/string-width-cached.mjs',
+    ssh2: './scripts/ssh2-lazy.cjs',
   },
   define: { 'process.env.NODE_ENV': '"production"' },
   // CommonJS dependencies (dockerode, ssh2) expect require, __dirname and __filename.

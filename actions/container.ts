@@ -62,6 +62,11 @@ async function waitRunning(ctx: ActionContext & { signal: AbortSignal }, id: str
   }
 }
 
+/** Whether stop applies (else start does): the one rule for the action and the cockpit's `s` key. */
+export function isStoppable(state: ContainerInfo['state']): boolean {
+  return state === 'running' || state === 'restarting' || state === 'paused';
+}
+
 const target = (p: ContainerParams) => `container/${p.container.name}`;
 const auditParams = (p: ContainerParams) => ({ id: p.container.id.slice(0, 12), image: p.container.image, timeoutSec: p.timeoutSec ?? 10 });
 
@@ -101,7 +106,7 @@ export const stopContainer: ActionDef<ContainerParams> = {
   auditParams,
   async preflight(p, ctx) {
     p.container = await fresh(ctx, p.container);
-    if (p.container.state !== 'running' && p.container.state !== 'restarting' && p.container.state !== 'paused') {
+    if (!isStoppable(p.container.state)) {
       throw new PreflightError(`${p.container.name} is not running (${p.container.state}); nothing to stop`);
     }
   },
@@ -112,7 +117,7 @@ export const stopContainer: ActionDef<ContainerParams> = {
       typeToConfirm: p.container.name,
       lines: [
         describe(p.container),
-        `Docker sends SIGTERM, waits up to ${p.timeoutSec ?? 10}s, then SIGKILL. It stays stopped until started again`,
+        `Docker sends SIGTERM, waits up to ${p.timeoutSec ?? 10}s, then SIGKILL. It stays stopped until started again.`,
         'Its restart policy will not bring it back (an explicit stop).',
       ],
     };

@@ -7,7 +7,7 @@ import { VIEWS, completePalette, type Scope } from './keymap.js';
 import { ConfirmDialog, Flash, type FlashLevel, type FlashMessage } from './Dialog.js';
 import type { Runner } from '../src/run/runner.js';
 import type { Confirmation } from '../actions/types.js';
-import { containerActions } from '../actions/container.js';
+import { containerActions, isStoppable } from '../actions/container.js';
 import type { ContainerRow } from '../src/model/dockerModel.js';
 import { formatElapsed } from '../src/format.js';
 import { Footer, Header, DockerBanner } from './Chrome.js';
@@ -246,7 +246,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
         if (selectedRow) void runAction('restart', selectedRow);
         return;
       case 'stopStart':
-        if (selectedRow) void runAction(selectedRow.state === 'running' || selectedRow.state === 'restarting' || selectedRow.state === 'paused' ? 'stop' : 'start', selectedRow);
+        if (selectedRow) void runAction(isStoppable(selectedRow.state) ? 'stop' : 'start', selectedRow);
         return;
       case 'dialogKey': onDialogKey(input, key); return;
       case 'dialogCancel': closeDialog(false); return;

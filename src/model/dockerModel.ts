@@ -239,7 +239,8 @@ export class DockerModel extends Observable<DockerSnapshot> {
     }
     const row = this.rows.get(id);
     if (row && action.startsWith('health_status:')) {
-      row.health = action.slice('health_status:'.length).trim() as ContainerRow['health'];
+      // A new object: rows already handed to subscribers are never changed in place.
+      this.rows.set(id, { ...row, health: action.slice('health_status:'.length).trim() as ContainerRow['health'] });
       this.emit();
     }
     this.queueInspect(id);
@@ -269,8 +270,10 @@ export class DockerModel extends Observable<DockerSnapshot> {
   }
 
   private applyStats(id: string, raw: RawStats): void {
-    const row = this.rows.get(id);
-    if (!row || row.state !== 'running') return;
+    const current = this.rows.get(id);
+    if (!current || current.state !== 'running') return;
+    // A copy: rows already handed to subscribers are never changed in place.
+    const row: ContainerRow = { ...current };
     const now = raw.read ? Date.parse(raw.read) || Date.now() : Date.now();
     const prev = this.memo.get(id);
     const net = networkTotals(raw.networks);
@@ -289,7 +292,7 @@ export class DockerModel extends Observable<DockerSnapshot> {
       hist.push(cpu);
       row.cpuHistory = hist;
     }
-    this.rows.set(id, { ...row });
+    this.rows.set(id, row);
     this.memo.set(id, { cpu: raw.cpu_stats, rx: net.rx, tx: net.tx, at: now });
   }
 

@@ -173,3 +173,38 @@ export function bar(percent: number | null | undefined, width: number, opts: { a
 export function formatElapsed(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : formatDuration(ms);
 }
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * Splits `text` into pieces of at most `width` cells (for wrapped log lines). Printable ASCII is cut
+ * by length; anything else by grapheme, so a wide character or an emoji is never split.
+ */
+export function wrapCells(text: string, width: number): string[] {
+  const w = Math.max(1, Math.floor(width));
+  if (text.length === 0) return [''];
+  if (PRINTABLE_ASCII.test(text)) {
+    const out: string[] = [];
+    for (let i = 0; i < text.length; i += w) out.push(text.slice(i, i + w));
+    return out;
+  }
+  const out: string[] = [];
+  let cur = '';
+  let used = 0;
+  for (const { segment } of segmenter.segment(text)) {
+    const sw = stringWidth(segment);
+    if (used + sw > w && cur) { out.push(cur); cur = ''; used = 0; }
+    cur += segment;
+    used += sw;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** `truncate` with a fast path for printable ASCII, for long lines drawn many times a second. */
+export function clip(text: string, width: number): string {
+  const w = Math.floor(width);
+  if (w <= 0) return '';
+  if (PRINTABLE_ASCII.test(text)) return text.length <= w ? text : `${text.slice(0, w - 1)}…`;
+  return truncate(text, w);
+}

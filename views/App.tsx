@@ -11,11 +11,18 @@ import { containerActions, isStoppable } from '../actions/container.js';
 import type { ContainerRow } from '../src/model/dockerModel.js';
 import { formatElapsed } from '../src/format.js';
 import { Footer, Header, DockerBanner } from './Chrome.js';
-import { HelpOverlay } from './HelpOverlay.js';
+import { HelpOverlay, helpMaxOffset } from './HelpOverlay.js';
 import { AttentionStrip, ContainerTable, HostStrip, hostStripHeight, type Thresholds } from './Overview.js';
 import { buildLines, visibleWindow } from './overviewLayout.js';
 import { useTerminalSize } from './useTerminalSize.js';
 import { ThemeContext, makeTheme, useTheme } from './theme.js';
+import { LOG_WINDOWS, type LogModel, type LogSnapshot } from '../src/model/logModel.js';
+import { FilteredIndex, lineMatches, parseFilter, type LogFilter } from '../src/logs/filter.js';
+import { describeTarget, resolveLogTarget, type LogTarget } from '../src/logs/target.js';
+import { saveLogLines } from '../src/logs/save.js';
+import type { LogLine } from '../src/logs/types.js';
+import { applyLogCommand, initialLogView, prefixWidthFor, type LogCommand, type LogViewState } from './logView.js';
+import { LogsView } from './Logs.js';
 
 export interface AppProps {
   docker: DockerModel;
@@ -28,6 +35,12 @@ export interface AppProps {
   /** Runs actions (read-only guard, confirmation, lock, audit); null: the cockpit only watches. */
   runner: Runner | null;
   onQuit: () => void;
+  /** The Logs view's buffer and streams; null: no Logs view (component tests). */
+  logs?: LogModel | null;
+  /** Lines of history per container (config logs.tail), for the window label. */
+  logTail?: number;
+  /** Where Ctrl-S saves logs: the first writable directory. */
+  saveDirs?: string[];
 }
 
 type Mode = 'normal' | 'filter' | 'help' | 'dialog' | 'palette';
@@ -35,8 +48,26 @@ type Verb = keyof typeof containerActions;
 
 interface DialogState { confirmation: Confirmation; resolve: (ok: boolean) => void; typed: string }
 
-/** Maps a keypress to a keymap command for the current mode. */
-export function commandFor(input: string, key: Key, mode: Mode): string | null {
+const LOG_KEYS: Record<string, string> = {
+  f: 'logFollow', ' ': 'logFollow', j: 'logDown', k: 'logUp', g: 'logTop', G: 'logBottom', '!': 'logInvert',
+  e: 'logNextError', E: 'logPrevError', w: 'logNextWarn', W: 'logPrevWarn', t: 'logTimestamps', z: 'logWrap',
+  p: 'logPretty', T: 'logWindow', '/': 'logFilter',
+};
+
+/** Keys of the Logs view (normal mode); null: not a Logs key, the global keys apply. */
+function logCommandFor(input: string, key: Key): string | null {
+  if (key.ctrl) return input === 's' ? 'logSave' : null;
+  if (key.escape) return 'logBack';
+  if (key.downArrow) return 'logDown';
+  if (key.upArrow) return 'logUp';
+  if (key.pageDown) return 'logPageDown';
+  if (key.pageUp) return 'logPageUp';
+  if (key.meta) return null;
+  return LOG_KEYS[input] ?? null;
+}
+
+/** Maps a keypress to a keymap command for the current mode (and view: 1 is Logs). */
+export function commandFor(input: string, key: Key, mode: Mode, view = 0): string | null {
   if (key.ctrl && input === 'c') return mode === 'dialog' ? 'dialogCancel' : 'quit';
   if (mode === 'dialog') return 'dialogKey';
   if (mode === 'palette') {
@@ -47,7 +78,12 @@ export function commandFor(input: string, key: Key, mode: Mode): string | null {
     if (input && !key.ctrl && !key.meta) return 'paletteType';
     return null;
   }
-  if (mode === 'help') return key.escape || input === '?' || input === 'q' ? 'closeHelp' : null;
+  if (mode === 'help') {
+    if (key.escape || input === '?' || input === 'q') return 'closeHelp';
+    if (input === 'j' || key.downArrow || key.pageDown) return 'helpDown';
+    if (input === 'k' || key.upArrow || key.pageUp) return 'helpUp';
+    return null;
+  }
   if (mode === 'filter') {
     if (key.escape) return 'filterClear';
     if (key.return) return 'filterAccept';
@@ -57,6 +93,10 @@ export function commandFor(input: string, key: Key, mode: Mode): string | null {
   }
   if (input === '?') return 'help';
   if (input === 'q') return 'quit';
+  if (view === 1) {
+    const cmd = logCommandFor(input, key);
+    if (cmd) return cmd;
+  }
   if (/^[1-6]$/.test(input)) return 'view';
   if (key.tab) return key.shift ? 'prevView' : 'nextView';
   if (input === 'j' || key.downArrow) return 'down';
@@ -69,9 +109,14 @@ export function commandFor(input: string, key: Key, mode: Mode): string | null {
   if (input === ':') return 'palette';
   if (input === 'r') return 'restart';
   if (input === 's') return 'stopStart';
+  if (input === 'l') return 'logs';
+  if (input === 'L') return 'logsProject';
   if (key.escape) return 'filterClear';
   return null;
 }
+
+const NO_LOGS = { subscribe: () => () => undefined, getSnapshot: (): LogSnapshot | null => null };
+const containerTarget = (row: Pick<ContainerRow, 'id' | 'name'>): LogTarget => ({ kind: 'container', id: row.id, name: row.name });
 
 export function App(props: AppProps) {
   const theme = useMemo(() => makeTheme(props.color), [props.color]);
@@ -82,13 +127,30 @@ export function App(props: AppProps) {
   );
 }
 
-function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, onQuit }: AppProps) {
+function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, onQuit, logs = null, logTail = 500, saveDirs }: AppProps) {
   const t = useTheme();
   const { exit } = useApp();
   const snap = useSyncExternalStore(docker.subscribe, docker.getSnapshot);
   const hostState = useSyncExternalStore(host.subscribe, host.getSnapshot);
   const { columns, rows } = useTerminalSize();
-  const [view, setView] = useState(0);
+  const logSnap = useSyncExternalStore(logs?.subscribe ?? NO_LOGS.subscribe, logs?.getSnapshot ?? NO_LOGS.getSnapshot);
+  const [view, setViewState] = useState(0);
+  const viewRef = useRef(0);
+  const [helpOffset, setHelpOffset] = useState(0);
+  // The Logs view's state, read through a ref by the key handler (one chunk can hold several keys).
+  const [lv, setLvState] = useState<LogViewState>(initialLogView);
+  const lvRef = useRef(lv);
+  const setLv = (next: LogViewState) => { lvRef.current = next; setLvState(next); };
+  const logTargetRef = useRef<{ target: LogTarget; origin: string | null } | null>(null);
+  const logIndex = useMemo(() => (logs ? new FilteredIndex(logs.buffer) : null), [logs]);
+  const logFilter = useMemo(() => parseFilter(lv.filterText, lv.invert), [lv.filterText, lv.invert]);
+  const appliedFilter = useRef<LogFilter | null>(null);
+  if (logIndex && appliedFilter.current !== logFilter.filter) {
+    appliedFilter.current = logFilter.filter;
+    const f = logFilter.filter;
+    logIndex.setPredicate(f.kind === 'none' ? null : (l: LogLine) => lineMatches(f, l.text));
+  }
+  logIndex?.sync();
   const [mode, setModeState] = useState<Mode>('normal');
   // The mode as of the last key, not the last render: one stdin chunk can hold several keys ("/flaky").
   const modeRef = useRef<Mode>('normal');
@@ -135,6 +197,78 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   let top = visibleWindow(lines.length, selectedLine, tableRows, topRef.current);
   if (anchor < top) top = anchor;
   topRef.current = top;
+
+  const logRows = Math.max(1, bodyHeight - 2);
+  const logSources = logSnap ? [...new Set(logSnap.members.map((m) => m.source))] : [];
+
+  const openLogs = (target: LogTarget) => {
+    if (!logs) return;
+    setLv({ ...initialLogView(), showTs: lvRef.current.showTs, wrap: lvRef.current.wrap, pretty: lvRef.current.pretty });
+    void logs.open(target, 'tail');
+  };
+  /** Shows the logs of `target` (or, when null, of the selected container) in view 2. */
+  const showLogs = (target: LogTarget | null) => {
+    if (!logs) { say('warn', 'logs are not available here'); return; }
+    if (target) logTargetRef.current = { target, origin: effectiveSelectedId };
+    if (viewRef.current === 1) { if (target) openLogs(target); return; }
+    setView(1);
+  };
+  const setView = (v: number) => {
+    const prev = viewRef.current;
+    viewRef.current = v;
+    setViewState(v);
+    if (prev === v) return;
+    // Stats cost dockerd work and only the Overview shows them.
+    docker.setStatsPaused(v !== 0);
+    if (prev === 1) logs?.close();
+    if (v === 1) {
+      const remembered = logTargetRef.current;
+      if (remembered && remembered.origin === effectiveSelectedId) openLogs(remembered.target);
+      else if (selectedRow) {
+        logTargetRef.current = { target: containerTarget(selectedRow), origin: effectiveSelectedId };
+        openLogs(logTargetRef.current.target);
+      }
+    }
+  };
+
+  const saveLogs = () => {
+    if (!logs || !logIndex || !logSnap?.target) return;
+    const index = logIndex;
+    const buffer = logs.buffer;
+    function* lines(): Generator<LogLine> {
+      for (let i = 0; i < index.count; i++) {
+        const l = buffer.bySeq(index.seqAt(i));
+        if (l) yield l;
+      }
+    }
+    try {
+      const path = saveLogLines(lines(), describeTarget(logSnap.target), saveDirs ?? [process.cwd()], prefixWidthFor(logSources));
+      say('info', `saved ${index.count.toLocaleString('en-US')} lines${logFilter.filter.kind !== 'none' ? ' (filtered)' : ''} to ${path}`);
+    } catch (err) {
+      say('error', `could not save the logs: ${(err as Error).message}`);
+    }
+  };
+
+  const logCommand = (cmd: string) => {
+    if (!logs || !logIndex) return;
+    if (cmd === 'logSave') { saveLogs(); return; }
+    if (cmd === 'logFilter') { setMode('filter'); return; }
+    if (cmd === 'logBack') {
+      if (lvRef.current.filterText || lvRef.current.invert) setLv({ ...lvRef.current, filterText: '', invert: false });
+      else setView(0);
+      return;
+    }
+    if (cmd === 'logWindow') {
+      const snapNow = logs.getSnapshot();
+      const next = LOG_WINDOWS[(LOG_WINDOWS.indexOf(snapNow.window) + 1) % LOG_WINDOWS.length]!;
+      setLv({ ...lvRef.current, follow: true, markSeq: null });
+      void logs.setWindow(next);
+      return;
+    }
+    const { state, note } = applyLogCommand(lvRef.current, cmd as LogCommand, { buffer: logs.buffer, index: logIndex, rows: logRows });
+    setLv(state);
+    if (note) say('info', note);
+  };
 
   const move = (delta: number) => {
     if (rowLines.length === 0) return;
@@ -204,14 +338,20 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     setMode('normal');
     if (!cmd) return;
     if (cmd === 'quit' || cmd === 'q') { onQuit(); exit(); return; }
-    if (cmd === 'help') { setMode('help'); return; }
+    if (cmd === 'help') { setHelpOffset(0); setMode('help'); return; }
+    if (cmd === 'logs') {
+      const found = arg ? resolveLogTarget(snap.containers, arg) : selectedRow ? { target: containerTarget(selectedRow) } : { error: 'logs of what? e.g. :logs NAME, :logs SERVICE or :logs PROJECT' };
+      if ('error' in found) say('error', found.error);
+      else showLogs(found.target);
+      return;
+    }
     if (cmd === 'restart' || cmd === 'stop' || cmd === 'start') {
       const row = snap.containers.find((c) => c.name === arg) ?? (arg ? undefined : selectedRow);
       if (!row) { say('error', arg ? `no container named "${arg}" (Tab completes names)` : `${cmd} what? e.g. :${cmd} NAME`); return; }
       void runAction(cmd, row);
       return;
     }
-    say('error', `unknown command "${cmd}": try restart NAME, stop NAME, start NAME, quit`);
+    say('error', `unknown command "${cmd}": try restart NAME, stop NAME, start NAME, logs NAME, quit`);
   };
 
   const dispatchControl = (ch: string, key: Key) => {
@@ -223,14 +363,23 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   };
 
   const dispatch = (input: string, key: Key) => {
-    const cmd = commandFor(input, key, modeRef.current);
+    const cmd = commandFor(input, key, modeRef.current, viewRef.current);
+    if (cmd?.startsWith('log') && cmd !== 'logs' && cmd !== 'logsProject') { logCommand(cmd); return; }
+    const inLogs = viewRef.current === 1;
     switch (cmd) {
       case 'quit': onQuit(); exit(); return;
-      case 'help': setMode('help'); return;
+      case 'help': setHelpOffset(0); setMode('help'); return;
       case 'closeHelp': setMode('normal'); return;
+      case 'helpDown': setHelpOffset((o) => Math.min(helpMaxOffset(bodyHeight + stripHeight + attentionHeight, readOnly), o + (key.pageDown ? bodyHeight - 4 : 1))); return;
+      case 'helpUp': setHelpOffset((o) => Math.max(0, o - (key.pageUp ? bodyHeight - 4 : 1))); return;
       case 'view': setView(Number(input) - 1); return;
-      case 'nextView': setView((v) => (v + 1) % VIEWS.length); return;
-      case 'prevView': setView((v) => (v + VIEWS.length - 1) % VIEWS.length); return;
+      case 'nextView': setView((viewRef.current + 1) % VIEWS.length); return;
+      case 'prevView': setView((viewRef.current + VIEWS.length - 1) % VIEWS.length); return;
+      case 'logs': if (selectedRow) showLogs(containerTarget(selectedRow)); return;
+      case 'logsProject':
+        if (selectedRow?.project) showLogs({ kind: 'project', project: selectedRow.project });
+        else if (selectedRow) { say('info', `${selectedRow.name} is not in a compose project: showing its own logs`); showLogs(containerTarget(selectedRow)); }
+        return;
       case 'down': move(1); return;
       case 'up': move(-1); return;
       case 'top': move(-Infinity); return;
@@ -238,10 +387,20 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       case 'pageDown': move(Math.max(1, tableRows - 2)); return;
       case 'pageUp': move(-Math.max(1, tableRows - 2)); return;
       case 'filter': setMode('filter'); return;
-      case 'filterType': setFilter((f) => f + input); return;
-      case 'filterBackspace': setFilter((f) => f.slice(0, -1)); return;
+      case 'filterType':
+        if (inLogs) setLv({ ...lvRef.current, filterText: lvRef.current.filterText + input, markSeq: null });
+        else setFilter((f) => f + input);
+        return;
+      case 'filterBackspace':
+        if (inLogs) setLv({ ...lvRef.current, filterText: lvRef.current.filterText.slice(0, -1) });
+        else setFilter((f) => f.slice(0, -1));
+        return;
       case 'filterAccept': setMode('normal'); return;
-      case 'filterClear': setFilter(''); setMode('normal'); return;
+      case 'filterClear':
+        if (inLogs) setLv({ ...lvRef.current, filterText: '', invert: false });
+        else setFilter('');
+        setMode('normal');
+        return;
       case 'restart':
         if (selectedRow) void runAction('restart', selectedRow);
         return;
@@ -255,7 +414,8 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       case 'paletteBackspace': setPalette(paletteRef.current.slice(0, -1)); return;
       case 'paletteClose': setPalette(''); setMode('normal'); return;
       case 'paletteComplete': {
-        const { text, options } = completePalette(paletteRef.current, snap.containers.map((c) => c.name));
+        const names = [...snap.containers.map((c) => c.name), ...new Set(snap.containers.flatMap((c) => (c.project ? [c.project] : [])))];
+        const { text, options } = completePalette(paletteRef.current, names);
         setPalette(text);
         if (options.length > 1) say('info', options.slice(0, 8).join('  '));
         return;
@@ -280,8 +440,10 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     }
   });
 
-  const scopes: Scope[] = mode === 'help' ? ['help'] : mode === 'filter' ? ['filter'] : mode === 'dialog' ? ['dialog'] : mode === 'palette' ? ['palette'] : view === 0 ? ['global', 'list', 'overview'] : ['global'];
-  const footerExtra = mode === 'filter' ? `/${filter}█` : mode === 'palette' ? `:${palette}█` : filter ? `filter: ${filter}` : undefined;
+  const viewScopes: Scope[] = view === 0 ? ['global', 'list', 'overview'] : view === 1 ? ['logs', 'global'] : ['global'];
+  const scopes: Scope[] = mode === 'help' ? ['help'] : mode === 'filter' ? ['filter'] : mode === 'dialog' ? ['dialog'] : mode === 'palette' ? ['palette'] : viewScopes;
+  const shownFilter = view === 1 ? lv.filterText : filter;
+  const footerExtra = mode === 'filter' ? `/${shownFilter}█` : mode === 'palette' ? `:${palette}█` : view !== 1 && filter ? `filter: ${filter}` : undefined;
   const flashHeight = flash ? 1 : 0;
 
   let body: React.ReactNode;
@@ -292,7 +454,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       </Box>
     );
   } else if (mode === 'help') {
-    body = <HelpOverlay width={width} height={bodyHeight + stripHeight + attentionHeight} readOnly={readOnly} />;
+    body = <HelpOverlay width={width} height={bodyHeight + stripHeight + attentionHeight} readOnly={readOnly} first={viewScopes} offset={helpOffset} />;
   } else if (view === 0) {
     body = (
       <>
@@ -301,6 +463,11 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
         <ContainerTable lines={lines} top={top} height={bodyHeight} width={width} selectedId={effectiveSelectedId} now={snap.at}
           sparkStyle={ascii ? 'ascii' : 'braille'} loaded={snap.loaded} filter={filter} busy={busy} />
       </>
+    );
+  } else if (view === 1 && logs && logIndex && logSnap) {
+    body = (
+      <LogsView snap={logSnap} buffer={logs.buffer} index={logIndex} state={lv} filter={logFilter.filter} filterError={logFilter.error ?? null}
+        width={width} height={bodyHeight} ascii={ascii} tail={logTail} />
     );
   } else {
     body = (

@@ -2,7 +2,7 @@
  * The one keymap table: it drives the input handlers, the `?` overlay and the footer.
  * `scope` says where a key works; `mutates` marks keys that change something (refused read-only).
  */
-export type Scope = 'global' | 'list' | 'overview' | 'filter' | 'help' | 'dialog' | 'palette';
+export type Scope = 'global' | 'list' | 'overview' | 'logs' | 'filter' | 'help' | 'dialog' | 'palette';
 
 export interface KeyBinding {
   /** Command id the handlers switch on. */
@@ -14,24 +14,47 @@ export interface KeyBinding {
   mutates: boolean;
   /** Shown in the footer (short label) when set. */
   footer?: string;
+  /** How the footer names the keys, when not just the first one (e.g. "j/k"). */
+  footerKeys?: string;
 }
 
 export const keymap: KeyBinding[] = [
   { command: 'help', keys: ['?'], description: 'show or hide this help', scope: 'global', mutates: false, footer: 'help' },
   { command: 'quit', keys: ['q', 'Ctrl-C'], description: 'quit (the terminal is restored)', scope: 'global', mutates: false, footer: 'quit' },
-  { command: 'view', keys: ['1', '2', '3', '4', '5', '6'], description: 'switch view: Overview, Logs, Health, Backups, Capacity, Timeline', scope: 'global', mutates: false, footer: 'views' },
+  { command: 'view', keys: ['1', '2', '3', '4', '5', '6'], description: 'switch view: Overview, Logs, Health, Backups, Capacity, Timeline', scope: 'global', mutates: false, footer: 'views', footerKeys: '1-6' },
   { command: 'nextView', keys: ['Tab'], description: 'next view', scope: 'global', mutates: false },
   { command: 'prevView', keys: ['Shift-Tab'], description: 'previous view', scope: 'global', mutates: false },
-  { command: 'down', keys: ['j', '↓'], description: 'move down', scope: 'list', mutates: false, footer: 'move' },
+  { command: 'down', keys: ['j', '↓'], description: 'move down', scope: 'list', mutates: false, footer: 'move', footerKeys: 'j/k' },
   { command: 'up', keys: ['k', '↑'], description: 'move up', scope: 'list', mutates: false },
   { command: 'top', keys: ['g'], description: 'go to the top', scope: 'list', mutates: false },
   { command: 'bottom', keys: ['G'], description: 'go to the bottom', scope: 'list', mutates: false },
   { command: 'pageDown', keys: ['PgDn'], description: 'page down', scope: 'list', mutates: false },
   { command: 'pageUp', keys: ['PgUp'], description: 'page up', scope: 'list', mutates: false },
   { command: 'filter', keys: ['/'], description: 'filter by name, service, project or image (Esc clears)', scope: 'list', mutates: false, footer: 'filter' },
-  { command: 'palette', keys: [':'], description: 'command palette: restart NAME, stop NAME, start NAME, quit (Tab completes)', scope: 'global', mutates: false, footer: 'cmd' },
+  { command: 'palette', keys: [':'], description: 'command palette: restart NAME, stop NAME, start NAME, logs NAME|PROJECT, quit (Tab completes)', scope: 'global', mutates: false, footer: 'cmd' },
   { command: 'restart', keys: ['r'], description: 'restart the selected container (asks first)', scope: 'overview', mutates: true, footer: 'restart' },
   { command: 'stopStart', keys: ['s'], description: 'stop the selected container (type its name to confirm), or start it if stopped', scope: 'overview', mutates: true, footer: 'stop/start' },
+  { command: 'logs', keys: ['l'], description: 'logs of the selected container (view 2 opens the same)', scope: 'overview', mutates: false, footer: 'logs' },
+  { command: 'logsProject', keys: ['L'], description: 'logs of the selected container\'s whole compose project, merged by time', scope: 'overview', mutates: false },
+  { command: 'logFollow', keys: ['f', 'Space'], description: 'pause, or follow new lines again (paused: new lines are counted, not lost)', scope: 'logs', mutates: false, footer: 'pause/follow' },
+  { command: 'logDown', keys: ['j', '↓'], description: 'scroll down a line (pauses)', scope: 'logs', mutates: false, footer: 'scroll', footerKeys: 'j/k' },
+  { command: 'logUp', keys: ['k', '↑'], description: 'scroll up a line (pauses)', scope: 'logs', mutates: false },
+  { command: 'logPageDown', keys: ['PgDn'], description: 'scroll down a page', scope: 'logs', mutates: false },
+  { command: 'logPageUp', keys: ['PgUp'], description: 'scroll up a page', scope: 'logs', mutates: false },
+  { command: 'logTop', keys: ['g'], description: 'oldest line in the buffer', scope: 'logs', mutates: false },
+  { command: 'logBottom', keys: ['G'], description: 'newest line, and follow', scope: 'logs', mutates: false },
+  { command: 'logFilter', keys: ['/'], description: 'filter lines: text (any case unless it has capitals) or /regex/ (/re/i: any case); matches highlighted', scope: 'logs', mutates: false, footer: 'filter' },
+  { command: 'logInvert', keys: ['!'], description: 'invert the filter: lines that do not match', scope: 'logs', mutates: false },
+  { command: 'logNextError', keys: ['e'], description: 'next error line', scope: 'logs', mutates: false, footer: 'errors', footerKeys: 'e/E' },
+  { command: 'logPrevError', keys: ['E'], description: 'previous error line', scope: 'logs', mutates: false },
+  { command: 'logNextWarn', keys: ['w'], description: 'next warning line', scope: 'logs', mutates: false },
+  { command: 'logPrevWarn', keys: ['W'], description: 'previous warning line', scope: 'logs', mutates: false },
+  { command: 'logTimestamps', keys: ['t'], description: 'show or hide timestamps (UTC)', scope: 'logs', mutates: false },
+  { command: 'logWrap', keys: ['z'], description: 'wrap long lines, or cut them at the edge', scope: 'logs', mutates: false },
+  { command: 'logPretty', keys: ['p'], description: 'pretty-print JSON lines', scope: 'logs', mutates: false },
+  { command: 'logWindow', keys: ['T'], description: 'time window: last N lines, 5m, 15m, 1h', scope: 'logs', mutates: false, footer: 'window' },
+  { command: 'logSave', keys: ['Ctrl-S'], description: 'save the lines in the buffer (filter applied) to a file; the path is shown', scope: 'logs', mutates: false, footer: 'save' },
+  { command: 'logBack', keys: ['Esc'], description: 'clear the filter; without one, back to the Overview', scope: 'logs', mutates: false },
   { command: 'confirm', keys: ['y'], description: 'confirm (destructive actions: type the name, then Enter)', scope: 'dialog', mutates: false, footer: 'confirm' },
   { command: 'cancel', keys: ['Esc', 'n', 'any other key'], description: 'cancel: nothing happens', scope: 'dialog', mutates: false, footer: 'cancel' },
   { command: 'paletteComplete', keys: ['Tab'], description: 'complete the command or container name', scope: 'palette', mutates: false, footer: 'complete' },
@@ -39,6 +62,8 @@ export const keymap: KeyBinding[] = [
   { command: 'paletteClose', keys: ['Esc'], description: 'close the palette', scope: 'palette', mutates: false, footer: 'close' },
   { command: 'filterAccept', keys: ['Enter'], description: 'keep the filter and return to the list', scope: 'filter', mutates: false, footer: 'keep' },
   { command: 'filterClear', keys: ['Esc'], description: 'clear the filter', scope: 'filter', mutates: false, footer: 'clear' },
+  { command: 'helpDown', keys: ['j', '↓', 'PgDn'], description: 'scroll this help down', scope: 'help', mutates: false, footer: 'scroll', footerKeys: 'j/k' },
+  { command: 'helpUp', keys: ['k', '↑', 'PgUp'], description: 'scroll this help up', scope: 'help', mutates: false },
   { command: 'closeHelp', keys: ['Esc', '?', 'q'], description: 'close this help', scope: 'help', mutates: false, footer: 'close' },
 ];
 
@@ -49,11 +74,11 @@ export type ViewName = (typeof VIEWS)[number];
 export function footerEntries(scopes: Scope[]): { keys: string; label: string; mutates: boolean }[] {
   return keymap
     .filter((b) => b.footer && scopes.includes(b.scope))
-    .map((b) => ({ keys: b.command === 'view' ? '1-6' : b.command === 'down' ? 'j/k' : b.keys[0]!, label: b.footer!, mutates: b.mutates }));
+    .map((b) => ({ keys: b.footerKeys ?? b.keys[0]!, label: b.footer!, mutates: b.mutates }));
 }
 
 /** Palette commands and what they take. */
-export const PALETTE_COMMANDS = ['restart', 'stop', 'start', 'quit', 'help'] as const;
+export const PALETTE_COMMANDS = ['restart', 'stop', 'start', 'logs', 'quit', 'help'] as const;
 
 /**
  * Tab completion for the palette: the command word first, then a container name. Returns the new

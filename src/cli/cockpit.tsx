@@ -8,6 +8,8 @@ import type { Context } from './context.js';
 import { openStore } from './actions.js';
 import { Runner } from '../run/runner.js';
 import { createControl } from '../docker/client.js';
+import { LogModel } from '../model/logModel.js';
+import { join } from 'node:path';
 
 const ALT_ON = '\x1b[?1049h\x1b[H\x1b[2J';
 const ALT_OFF = '\x1b[?25h\x1b[?1049l';
@@ -42,16 +44,21 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
   docker.beforeStatsPublish = () => host.sampleNow({ quiet: true });
   host.start();
 
+  // The Logs view's streams: opened by the view, closed when it is left.
+  const logs = new LogModel(docker, { tail: ctx.config.logs.tail, maxLines: ctx.config.logs.maxLines, maxBytes: ctx.config.logs.maxBytes });
+
   let quitting = false;
   const instance = render(
     <App docker={docker} host={host} hostname={hostname()} readOnly={ctx.readOnly} color={ctx.color} ascii={ctx.ascii}
-      thresholds={ctx.config.thresholds} runner={runner} onQuit={() => { quitting = true; }} />,
+      thresholds={ctx.config.thresholds} runner={runner} onQuit={() => { quitting = true; }}
+      logs={logs} logTail={ctx.config.logs.tail} saveDirs={[process.cwd(), join(ctx.stateDir, 'logs')]} />,
     { exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
   );
 
   const shutdown = (code: number) => {
     quitting = true;
     instance.unmount();
+    logs.close();
     docker.stop();
     host.stop();
     restore();
@@ -73,6 +80,7 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
   } finally {
     out.off('resize', onResize);
     db?.close();
+    logs.close();
     docker.stop();
     host.stop();
     restore();

@@ -67,6 +67,23 @@ export async function main(argv: string[]): Promise<number> {
       }
     });
 
+  program
+    .command('logs <target>')
+    .description('print a container\'s logs, or a compose project\'s merged by time (TARGET: container, service or project)')
+    .option('--since <when>', 'only lines since a duration ago ("15m", "1h", "2d") or a time (2026-11-23T14:00:00Z)')
+    .option('--tail <n>', 'lines of history per container, or "all" (default: logs.tail from the config, 500; all with --since)')
+    .option('--grep <re>', 'only lines matching a regular expression ("/re/i" for any case)')
+    .option('--level <level>', 'only lines at this level or worse: error, warn, info, debug')
+    .option('-f, --follow', 'keep printing new lines (across restarts) until Ctrl-C')
+    .option('-t, --timestamps', 'prefix each line with its UTC timestamp')
+    .option('--json', 'one JSON object per line: ts, container, source, stream, level, continuation, text')
+    .addHelpText('after', '\nExit status: 0 ok, 1 unknown target or Docker unreachable, 2 bad option.\nNotes (a container stopped, restarted or was removed) go to stderr; with --json they are objects with stream "note".')
+    .action(async (target: string, opts: Record<string, unknown>, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { runLogs } = await import('./logs.js');
+      result = await runLogs(ctx, target, opts);
+    });
+
   for (const verb of ['restart', 'stop', 'start'] as const) {
     const what = { restart: 'restart a container (asks first)', stop: 'stop a container (asks for its name first)', start: 'start a stopped container (asks first)' }[verb];
     program

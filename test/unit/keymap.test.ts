@@ -46,6 +46,8 @@ function press(name: string): [string, Key] | null {
     case 'PgDn': return ['', key({ pageDown: true })];
     case 'PgUp': return ['', key({ pageUp: true })];
     case 'Backspace': return ['', key({ backspace: true })];
+    case 'Ctrl-S': return ['s', key({ ctrl: true })];
+    case 'Space': return [' ', key()];
     default:
       if ([...name].length !== 1) return null;
       // Ink sets shift for an upper-case letter.
@@ -55,7 +57,7 @@ function press(name: string): [string, Key] | null {
 
 const modeFor = (scope: Scope): Mode => {
   switch (scope) {
-    case 'global': case 'list': case 'overview': return 'normal';
+    case 'global': case 'list': case 'overview': case 'logs': return 'normal';
     default: return scope;
   }
 };
@@ -69,7 +71,7 @@ test('commandFor: every key of every keymap binding gives its command in its sco
     for (const k of b.keys) {
       const p = press(k);
       if (p === null) continue;
-      const got = commandFor(p[0], p[1], modeFor(b.scope));
+      const got = commandFor(p[0], p[1], modeFor(b.scope), b.scope === 'logs' ? 1 : 0);
       assert.ok(got !== null && accepts(b).includes(got), `${k} in ${b.scope}: got ${got}, want ${b.command}`);
       checked++;
     }
@@ -86,10 +88,12 @@ test('commandFor: every keymap command is reachable', () => {
     { backspace: true }, { delete: true }, { home: true }, { end: true }, { leftArrow: true }, { rightArrow: true },
   ];
   for (const mode of MODES) {
-    for (const input of inputs) {
-      for (const f of flags) {
-        const cmd = commandFor(input, key(f), mode);
-        if (cmd !== null) produced.add(cmd);
+    for (const view of [0, 1]) {
+      for (const input of [...inputs, 'l', 'L', 'f', '!', 'e', 'E', 'w', 'W', 't', 'z', 'p', 'T']) {
+        for (const f of flags) {
+          const cmd = commandFor(input, key(f), mode, view);
+          if (cmd !== null) produced.add(cmd);
+        }
       }
     }
   }
@@ -165,12 +169,14 @@ test('commandFor: help mode closes only on Esc, ? and q', () => {
     ['?', {}, 'closeHelp'],
     ['q', {}, 'closeHelp'],
     ['c', { ctrl: true }, 'quit'],
-    ['j', {}, null],
+    ['j', {}, 'helpDown'],
+    ['k', {}, 'helpUp'],
+    ['', { pageDown: true }, 'helpDown'],
     ['/', {}, null],
     ['1', {}, null],
     ['', { return: true }, null],
     ['', { tab: true }, null],
-    ['', { downArrow: true }, null],
+    ['', { downArrow: true }, 'helpDown'],
     ['Q', { shift: true }, null],
     ['x', {}, null],
   ];
@@ -225,7 +231,7 @@ test('footerEntries: global + list includes help, quit and filter, in table orde
 test('footerEntries: per scope', () => {
   const cases: [Scope[], string[]][] = [
     [['filter'], ['keep', 'clear']],
-    [['help'], ['close']],
+    [['help'], ['scroll', 'close']],
     [[], []],
   ];
   for (const [scopes, labels] of cases) {
@@ -250,12 +256,13 @@ test('keymap: table sanity', () => {
   }
   // "1"-"6" cover exactly the views.
   assert.deepEqual(keymap.find((b) => b.command === 'view')!.keys, VIEWS.map((_, i) => String(i + 1)));
-  // Within a mode a key means one thing.
-  for (const mode of MODES) {
+  // Within a mode a key means one thing; normal mode is two places, the Overview and the Logs view.
+  const places: Scope[][] = [['global', 'list', 'overview'], ['global', 'logs'], ...MODES.filter((m) => m !== 'normal').map((m) => [m as Scope])];
+  for (const place of places) {
     const owner = new Map<string, string>();
-    for (const b of keymap.filter((x) => modeFor(x.scope) === mode)) {
+    for (const b of keymap.filter((x) => place.includes(x.scope))) {
       for (const k of b.keys) {
-        assert.ok(!owner.has(k), `${k} bound twice in ${mode}: ${owner.get(k)} and ${b.command}`);
+        assert.ok(!owner.has(k), `${k} bound twice in ${place.join('+')}: ${owner.get(k)} and ${b.command}`);
         owner.set(k, b.command);
       }
     }

@@ -565,9 +565,14 @@ export const alertsSchema = strict({
     timeout: duration({ min: 100 }).prefault('10s'),
     retries: z.preprocess(fromNumericString, z.int().min(0).max(10)).default(3),
   }).optional(),
+  /**
+   * consecutive runs that must report a change before a check's confirmed status (the one alerts
+   * are about) changes: 2 ignores a single slow response or refused connection; 1 alerts at once
+   */
+  confirm: z.preprocess(fromNumericString, z.int().min(1).max(20)).default(2),
   /** state changes within an hour after which a check counts as flapping */
   flapping: positiveInt().optional(),
-  /** repeat a still-firing alert this often */
+  /** repeat the alert of a check that stays crit this often (default: no reminders) */
   remind: duration({ min: 60_000 }).optional(),
 });
 

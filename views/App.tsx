@@ -23,6 +23,9 @@ import { saveLogLines } from '../src/logs/save.js';
 import type { LogLine } from '../src/logs/types.js';
 import { applyLogCommand, initialLogView, prefixWidthFor, type LogCommand, type LogViewState } from './logView.js';
 import { LogsView } from './Logs.js';
+import type { CheckScheduler, ChecksSnapshot, CheckState } from '../src/checks/scheduler.js';
+import { HealthDetails, HealthView, type HealthRow } from './Health.js';
+import { safeText } from '../src/sanitize.js';
 
 export interface AppProps {
   docker: DockerModel;
@@ -41,6 +44,8 @@ export interface AppProps {
   logTail?: number;
   /** Where Ctrl-S saves logs: the first writable directory. */
   saveDirs?: string[];
+  /** The health checks (view 3, the header count, the attention strip); null: none. */
+  checks?: CheckScheduler | null;
 }
 
 type Mode = 'normal' | 'filter' | 'help' | 'dialog' | 'palette';
@@ -107,12 +112,28 @@ export function commandFor(input: string, key: Key, mode: Mode, view = 0): strin
   if (key.pageUp) return 'pageUp';
   if (input === '/') return 'filter';
   if (input === ':') return 'palette';
-  if (input === 'r') return 'restart';
-  if (input === 's') return 'stopStart';
-  if (input === 'l') return 'logs';
-  if (input === 'L') return 'logsProject';
+  if (view === 2) {
+    if (input === 'c') return 'healthRun';
+    if (key.return) return 'healthDetails';
+    if (key.escape) return 'healthClose';
+  }
+  if (view === 0) {
+    if (input === 'r') return 'restart';
+    if (input === 's') return 'stopStart';
+    if (input === 'l') return 'logs';
+    if (input === 'L') return 'logsProject';
+  }
   if (key.escape) return 'filterClear';
   return null;
+}
+
+const NO_CHECKS = { subscribe: () => () => undefined, getSnapshot: (): ChecksSnapshot | null => null };
+
+export function healthRow(c: CheckState): HealthRow {
+  return {
+    name: c.def.name, kind: c.def.kind, status: c.last?.status ?? null, message: c.last ? safeText(c.last.message) : c.running ? 'running…' : 'waiting for its first run',
+    latencyMs: c.last?.latencyMs ?? null, since: c.last ? c.since : null, history: c.history, running: c.running, details: c.last?.details ?? {}, source: c.def.source,
+  };
 }
 
 const NO_LOGS = { subscribe: () => () => undefined, getSnapshot: (): LogSnapshot | null => null };
@@ -127,13 +148,21 @@ export function App(props: AppProps) {
   );
 }
 
-function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, onQuit, logs = null, logTail = 500, saveDirs }: AppProps) {
+function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, onQuit, logs = null, logTail = 500, saveDirs, checks = null }: AppProps) {
   const t = useTheme();
   const { exit } = useApp();
   const snap = useSyncExternalStore(docker.subscribe, docker.getSnapshot);
   const hostState = useSyncExternalStore(host.subscribe, host.getSnapshot);
   const { columns, rows } = useTerminalSize();
   const logSnap = useSyncExternalStore(logs?.subscribe ?? NO_LOGS.subscribe, logs?.getSnapshot ?? NO_LOGS.getSnapshot);
+  const checkSnap = useSyncExternalStore(checks?.subscribe ?? NO_CHECKS.subscribe, checks?.getSnapshot ?? NO_CHECKS.getSnapshot);
+  const healthRows = useMemo(() => (checkSnap ? checkSnap.checks.map(healthRow) : []), [checkSnap]);
+  const [healthSel, setHealthSelState] = useState<string | null>(null);
+  // Read by the key handler: two keys can arrive before the next render.
+  const healthSelRef = useRef<string | null>(null);
+  const setHealthSel = (name: string | null) => { healthSelRef.current = name; setHealthSelState(name); };
+  const healthTopRef = useRef(0);
+  const [healthDetails, setHealthDetails] = useState(false);
   const [view, setViewState] = useState(0);
   const viewRef = useRef(0);
   const [helpOffset, setHelpOffset] = useState(0);
@@ -186,7 +215,10 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const width = Math.max(20, columns);
   const frameHeight = Math.max(8, rows - 1);
   const bannerHeight = snap.conn.status === 'up' || (snap.conn.status === 'connecting' && !snap.conn.message) ? 0 : snap.conn.hint ? 4 : 3;
-  const attention = snap.containers.filter((c) => severity(c) === 2).length;
+  // Attention: failing checks once they have run; until then, containers in trouble.
+  const failing = healthRows.filter((r) => r.status === 'crit' || r.status === 'warn');
+  const checksRan = healthRows.some((r) => r.status !== null);
+  const attention = checksRan ? failing.length : snap.containers.filter((c) => severity(c) === 2).length;
   const stripHeight = view === 0 ? hostStripHeight(hostState, width) : 0;
   const attentionHeight = view === 0 && attention > 0 ? 1 : 0;
   const bodyHeight = Math.max(3, frameHeight - 2 - bannerHeight - 1 - stripHeight - attentionHeight - (flash ? 1 : 0));
@@ -243,7 +275,8 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     }
     try {
       const path = saveLogLines(lines(), describeTarget(logSnap.target), saveDirs ?? [process.cwd()], prefixWidthFor(logSources));
-      say('info', `saved ${index.count.toLocaleString('en-US')} lines${logFilter.filter.kind !== 'none' ? ' (filtered)' : ''} to ${path}`);
+      const shown = path.startsWith(`${process.cwd()}/`) ? `./${path.slice(process.cwd().length + 1)}` : path;
+      say('info', `saved to ${shown}: ${index.count.toLocaleString('en-US')} line${index.count === 1 ? '' : 's'}${logFilter.filter.kind !== 'none' ? ' (filtered)' : ''}`);
     } catch (err) {
       say('error', `could not save the logs: ${(err as Error).message}`);
     }
@@ -270,7 +303,21 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     if (note) say('info', note);
   };
 
+  let healthIndex = Math.max(0, healthRows.findIndex((r) => r.name === healthSel));
+  if (healthIndex >= healthRows.length) healthIndex = 0;
+  const healthListRows = Math.max(1, bodyHeight - 2);
+  const healthTop = visibleWindow(healthRows.length, healthIndex, healthListRows, healthTopRef.current);
+  healthTopRef.current = healthTop;
+  const moveHealth = (delta: number) => {
+    if (healthRows.length === 0) return;
+    const from = Math.max(0, healthRows.findIndex((r) => r.name === healthSelRef.current));
+    const next = Math.min(healthRows.length - 1, Math.max(0, from + delta));
+    setHealthSel(healthRows[next]!.name);
+  };
+  const selectedCheck = healthRows[healthIndex] ?? null;
+
   const move = (delta: number) => {
+    if (viewRef.current === 2) { moveHealth(delta); return; }
     if (rowLines.length === 0) return;
     const pos = Math.max(0, rowLines.indexOf(selectedLine));
     const next = Math.min(rowLines.length - 1, Math.max(0, pos + delta));
@@ -375,6 +422,14 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       case 'view': setView(Number(input) - 1); return;
       case 'nextView': setView((viewRef.current + 1) % VIEWS.length); return;
       case 'prevView': setView((viewRef.current + VIEWS.length - 1) % VIEWS.length); return;
+      case 'healthRun':
+        if (selectedCheck && checks) {
+          checks.runNow(selectedCheck.name);
+          say('info', `running ${selectedCheck.name} now…`);
+        }
+        return;
+      case 'healthDetails': if (selectedCheck) setHealthDetails(true); return;
+      case 'healthClose': setHealthDetails(false); return;
       case 'logs': if (selectedRow) showLogs(containerTarget(selectedRow)); return;
       case 'logsProject':
         if (selectedRow?.project) showLogs({ kind: 'project', project: selectedRow.project });
@@ -440,7 +495,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     }
   });
 
-  const viewScopes: Scope[] = view === 0 ? ['global', 'list', 'overview'] : view === 1 ? ['logs', 'global'] : ['global'];
+  const viewScopes: Scope[] = view === 0 ? ['global', 'list', 'overview'] : view === 1 ? ['logs', 'global'] : view === 2 ? ['health', 'global', 'list'] : ['global'];
   const scopes: Scope[] = mode === 'help' ? ['help'] : mode === 'filter' ? ['filter'] : mode === 'dialog' ? ['dialog'] : mode === 'palette' ? ['palette'] : viewScopes;
   const shownFilter = view === 1 ? lv.filterText : filter;
   const footerExtra = mode === 'filter' ? `/${shownFilter}█` : mode === 'palette' ? `:${palette}█` : view !== 1 && filter ? `filter: ${filter}` : undefined;
@@ -459,10 +514,17 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     body = (
       <>
         <HostStrip host={hostState} width={width} thresholds={thresholds} ascii={ascii} />
-        <AttentionStrip rows={snap.containers} width={width} />
+        <AttentionStrip rows={snap.containers} checks={checksRan ? failing : null} width={width} />
         <ContainerTable lines={lines} top={top} height={bodyHeight} width={width} selectedId={effectiveSelectedId} now={snap.at}
           sparkStyle={ascii ? 'ascii' : 'braille'} loaded={snap.loaded} filter={filter} busy={busy} />
       </>
+    );
+  } else if (view === 2 && healthDetails && selectedCheck) {
+    body = <HealthDetails row={selectedCheck} width={width} height={bodyHeight} now={snap.at} />;
+  } else if (view === 2) {
+    body = (
+      <HealthView rows={healthRows} selected={healthIndex} top={healthTop} width={width} height={bodyHeight} now={checkSnap?.at ?? snap.at} ascii={ascii}
+        note={checks ? undefined : 'checks are not running in this cockpit'} />
     );
   } else if (view === 1 && logs && logIndex && logSnap) {
     body = (

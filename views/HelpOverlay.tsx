@@ -9,6 +9,7 @@ const SCOPE_TITLE: Record<Scope, string> = {
   list: 'Lists',
   overview: 'Overview',
   logs: 'Logs',
+  health: 'Health',
   filter: 'While filtering',
   help: 'This help',
   dialog: 'In a confirmation dialog',

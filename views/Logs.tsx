@@ -24,6 +24,7 @@ export interface LogsProps {
 }
 
 const n = (v: number) => v.toLocaleString('en-US');
+const plural = (v: number, word: string) => `${n(v)} ${word}${v === 1 ? '' : 's'}`;
 
 function windowLabel(snap: LogSnapshot, tail: number): string {
   return snap.window === 'tail' ? `last ${n(tail)}${snap.members.length > 1 ? '/container' : ''}` : `last ${snap.window}`;
@@ -32,22 +33,28 @@ function windowLabel(snap: LogSnapshot, tail: number): string {
 /** Header rows of the view: what is shown, follow state, counts; then filter or pause details. */
 function LogHeader({ snap, buffer, index, state, filter, filterError, width, tail }: Omit<LogsProps, 'height' | 'ascii'>) {
   const t = useTheme();
-  const target = snap.target ? describeTarget(snap.target) : 'nothing selected';
+  const targetFull = snap.target ? describeTarget(snap.target) : 'nothing selected';
   const following = snap.members.filter((m) => m.status === 'following').length;
   const members = snap.members.length > 1 ? ` (${following}/${snap.members.length} following)` : snap.members[0] && snap.members[0].status !== 'following' && !snap.loading ? ` (${snap.members[0].status})` : '';
   const mode = snap.loading ? 'LOADING' : state.follow ? 'FOLLOWING' : 'PAUSED';
   const newLines = state.follow ? 0 : buffer.lastSeq - state.pausedAtSeq;
+  // The parts that matter most come first; the target name gives way when the line is short.
+  const counts = ` · ${plural(buffer.size, 'line')}${buffer.dropped ? ` · ${n(buffer.dropped)} dropped (buffer full)` : ''} · `;
+  const tailText = ` · window ${windowLabel(snap, tail)}`;
+  const fixed = ' Logs:  · '.length + mode.length + counts.length + plural(buffer.errors, 'error').length + 3 + plural(buffer.warnings, 'warning').length + members.length;
+  const target = clip(targetFull, Math.max(8, width - fixed - 2));
   const left = ` Logs: ${target}${members} · `;
-  const counts = ` · ${n(buffer.size)} lines · `;
-  const tailText = ` · window ${windowLabel(snap, tail)}${buffer.dropped ? ` · ${n(buffer.dropped)} dropped (buffer full)` : ''}`;
+  // Paused on lines the buffer has since dropped: say so rather than silently showing others.
+  const anchorLost = !state.follow && state.bottomSeq < buffer.firstSeq;
   let second: React.ReactNode;
   if (filterError) second = <Text color={t.crit}>{clip(` filter: ${filterError}`, width)}</Text>;
   else if (snap.error) second = <Text color={t.crit}>{clip(` ${snap.error}`, width)}</Text>;
   else {
     const parts: string[] = [];
-    if (filter.kind !== 'none') parts.push(`filter ${describeFilter(filter)}: ${n(index.count)} matching line${index.count === 1 ? '' : 's'}`);
-    if (!state.follow) parts.push(`${n(newLines)} new line${newLines === 1 ? '' : 's'} (f or G to follow)`);
-    second = <Text color={parts.length ? t.warn : t.dim}>{clip(` ${parts.join(' · ') || 'f pause · / filter · e/E errors · w/W warnings · ? all keys'}`, width)}</Text>;
+    if (filter.kind !== 'none') parts.push(`filter ${describeFilter(filter)}: ${plural(index.count, 'matching line')}`);
+    if (anchorLost) parts.push(`the lines you paused on were dropped (buffer full); showing the oldest held · ${plural(newLines, 'new line')} (G follows)`);
+    else if (!state.follow) parts.push(`${plural(newLines, 'new line')} (f or G to follow)`);
+    second = <Text color={anchorLost ? t.crit : parts.length ? t.warn : t.dim}>{clip(` ${parts.join(' · ') || 'f pause · / filter · e/E errors · w/W warnings · ? all keys'}`, width)}</Text>;
   }
   return (
     <Box flexDirection="column" width={width}>
@@ -55,9 +62,9 @@ function LogHeader({ snap, buffer, index, state, filter, filterError, width, tai
         <Text bold>{left}</Text>
         <Text bold inverse={!state.follow} color={state.follow ? t.ok : t.warn}>{mode}</Text>
         <Text>{counts}</Text>
-        <Text color={buffer.errors ? t.crit : undefined} bold={buffer.errors > 0}>{`${n(buffer.errors)} errors`}</Text>
+        <Text color={buffer.errors ? t.crit : undefined} bold={buffer.errors > 0}>{plural(buffer.errors, 'error')}</Text>
         <Text>{' · '}</Text>
-        <Text color={buffer.warnings ? t.warn : undefined}>{`${n(buffer.warnings)} warnings`}</Text>
+        <Text color={buffer.warnings ? t.warn : undefined}>{plural(buffer.warnings, 'warning')}</Text>
         <Text color={t.dim}>{tailText}</Text>
       </Text>
       {second}

@@ -134,8 +134,16 @@ const ContainerLine = memo(function ContainerLine({ row: c, cols, selected, at, 
   && (a.at === b.at || uptimeText(a.row, a.at) === uptimeText(b.row, b.at)));
 
 /** The one-line "needs attention" strip shown when something is unhealthy, restarting or exited badly. */
-export function AttentionStrip({ rows, width }: { rows: readonly ContainerRow[]; width: number }) {
+/** What needs attention: the failing checks once they have run, else the containers in trouble. */
+export function AttentionStrip({ rows, checks, width }: { rows: readonly ContainerRow[]; checks?: readonly { name: string; status: string | null; message: string }[] | null; width: number }) {
   const t = useTheme();
+  if (checks) {
+    if (checks.length === 0) return null;
+    const crit = checks.filter((c) => c.status === 'crit');
+    const ordered = [...crit, ...checks.filter((c) => c.status !== 'crit')];
+    const what = ordered.map((c) => `${c.name} ${c.status === 'crit' ? 'CRIT' : 'WARN'}: ${c.message}`).join(' · ');
+    return <Text color={crit.length ? t.crit : t.warn} bold wrap="truncate">{truncate(` ! ${checks.length} check${checks.length === 1 ? '' : 's'} failing (3 Health): ${what}`, width)}</Text>;
+  }
   const bad = rows.filter((r) => severity(r) === 2);
   if (bad.length === 0) return null;
   const what = bad.map((r) => `${r.name} ${r.health === 'unhealthy' ? 'unhealthy' : r.state === 'exited' ? `exited(${r.exitCode ?? '?'})` : r.state}`).join(', ');

@@ -2,7 +2,7 @@
  * The one keymap table: it drives the input handlers, the `?` overlay and the footer.
  * `scope` says where a key works; `mutates` marks keys that change something (refused read-only).
  */
-export type Scope = 'global' | 'list' | 'overview' | 'logs' | 'filter' | 'help' | 'dialog' | 'palette';
+export type Scope = 'global' | 'list' | 'overview' | 'logs' | 'health' | 'filter' | 'help' | 'dialog' | 'palette';
 
 export interface KeyBinding {
   /** Command id the handlers switch on. */
@@ -55,6 +55,9 @@ export const keymap: KeyBinding[] = [
   { command: 'logWindow', keys: ['T'], description: 'time window: last N lines, 5m, 15m, 1h', scope: 'logs', mutates: false, footer: 'window' },
   { command: 'logSave', keys: ['Ctrl-S'], description: 'save the lines in the buffer (filter applied) to a file; the path is shown', scope: 'logs', mutates: false, footer: 'save' },
   { command: 'logBack', keys: ['Esc'], description: 'clear the filter; without one, back to the Overview', scope: 'logs', mutates: false },
+  { command: 'healthRun', keys: ['c'], description: 'run the selected check now', scope: 'health', mutates: false, footer: 'run now' },
+  { command: 'healthDetails', keys: ['Enter'], description: 'details of the selected check: the HTTP response head, the database numbers, …', scope: 'health', mutates: false, footer: 'details' },
+  { command: 'healthClose', keys: ['Esc'], description: 'close the details', scope: 'health', mutates: false },
   { command: 'confirm', keys: ['y'], description: 'confirm (destructive actions: type the name, then Enter)', scope: 'dialog', mutates: false, footer: 'confirm' },
   { command: 'cancel', keys: ['Esc', 'n', 'any other key'], description: 'cancel: nothing happens', scope: 'dialog', mutates: false, footer: 'cancel' },
   { command: 'paletteComplete', keys: ['Tab'], description: 'complete the command or container name', scope: 'palette', mutates: false, footer: 'complete' },

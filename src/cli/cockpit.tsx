@@ -9,6 +9,7 @@ import { openStore } from './actions.js';
 import { Runner } from '../run/runner.js';
 import { createControl } from '../docker/client.js';
 import { LogModel } from '../model/logModel.js';
+import { startLiveChecks } from '../checks/live.js';
 import { join } from 'node:path';
 
 const ALT_ON = '\x1b[?1049h\x1b[H\x1b[2J';
@@ -47,17 +48,21 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
   // The Logs view's streams: opened by the view, closed when it is left.
   const logs = new LogModel(docker, { tail: ctx.config.logs.tail, maxLines: ctx.config.logs.maxLines, maxBytes: ctx.config.logs.maxBytes });
 
+  // Health checks: on their intervals, container checks on Docker's events; alerts need the store.
+  const live = startLiveChecks({ docker, host, config: ctx.config, db });
+
   let quitting = false;
   const instance = render(
     <App docker={docker} host={host} hostname={hostname()} readOnly={ctx.readOnly} color={ctx.color} ascii={ctx.ascii}
       thresholds={ctx.config.thresholds} runner={runner} onQuit={() => { quitting = true; }}
-      logs={logs} logTail={ctx.config.logs.tail} saveDirs={[process.cwd(), join(ctx.stateDir, 'logs')]} />,
+      logs={logs} logTail={ctx.config.logs.tail} saveDirs={[process.cwd(), join(ctx.stateDir, 'logs')]} checks={live.scheduler} />,
     { exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
   );
 
   const shutdown = (code: number) => {
     quitting = true;
     instance.unmount();
+    void live.stop();
     logs.close();
     docker.stop();
     host.stop();
@@ -79,11 +84,13 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
     await instance.waitUntilExit();
   } finally {
     out.off('resize', onResize);
-    db?.close();
     logs.close();
     docker.stop();
     host.stop();
     restore();
+    // After the terminal is back: webhook deliveries in flight get a few seconds to land.
+    await live.stop();
+    db?.close();
     process.off('warning', onWarning);
     for (const l of defaultWarningListeners) process.on('warning', l);
     for (const w of warnings) process.stderr.write(`opsdeck: (warning during the session) ${w}\n`);

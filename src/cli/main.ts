@@ -68,6 +68,31 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('check')
+    .description('run the health checks once (configured and discovered) and print one line each, worst first')
+    .argument('[names...]', 'only these checks: exact names, or a prefix ending in ":" or "*" (container:, db-*)')
+    .option('--json', 'only a JSON array on stdout: [{ name, kind, status, message, latencyMs, details, at }]')
+    .addHelpText('after', [
+      '',
+      'Exit status (Nagios plugin convention), the worst check wins (crit > unknown > warn > ok):',
+      '  0 all ok, 1 warn, 2 crit, 3 unknown (a check could not tell, e.g. it timed out).',
+      '  An unknown NAME or a bad option is a usage error: also 2, with the reason on stderr.',
+      'Docker unreachable: checks that need it are unknown with the reason; host checks still run.',
+      'A pure probe: nothing is recorded and no alert is sent (the cockpit and the agent do that).',
+      '',
+      'Examples:',
+      '  opsdeck check                          every check',
+      '  opsdeck check api shop-db              two checks by name',
+      '  opsdeck check container:               every container check',
+      '  opsdeck check --json | jq \'.[] | select(.status != "ok")\'',
+    ].join('\n'))
+    .action(async (names: string[], opts: { json?: boolean }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { runCheckCommand } = await import('./check.js');
+      result = await runCheckCommand(ctx, names, opts);
+    });
+
+  program
     .command('logs <target>')
     .description('print a container\'s logs, or a compose project\'s merged by time (TARGET: container, service or project)')
     .option('--since <when>', 'only lines since a duration ago ("15m", "1h", "2d") or a time (2026-11-23T14:00:00Z)')

@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import { createReader, type DockerReader } from '../docker/client.js';
-import { severity, type ContainerInfo } from '../docker/containers.js';
+import type { ContainerInfo } from '../docker/containers.js';
 import { explainDockerError } from '../docker/endpoint.js';
 import { cpuPercent, memoryUsed, type RawStats } from '../docker/stats.js';
 import { HostSampler, type HostSnapshot } from '../host/metrics.js';
@@ -63,6 +63,8 @@ async function sampleStats(reader: DockerReader, running: ContainerInfo[]): Prom
 export async function collectStatus(ctx: Context): Promise<StatusSnapshot> {
   const sampler = new HostSampler();
   const hostP = sampler.sample();
+  // The checks run alongside the listing and the stats rounds.
+  const checksP = import('./check.js').then(({ collectChecks }) => collectChecks(ctx));
   const reader = createReader(ctx.endpoint);
   let docker: StatusSnapshot['docker'] = { endpoint: ctx.endpoint.url, status: 'up', version: null, error: null, hint: null };
   let containers: StatusContainer[] = [];
@@ -98,20 +100,31 @@ export async function collectStatus(ctx: Context): Promise<StatusSnapshot> {
     docker = { ...docker, status: 'down', error: message, hint };
   }
   const host = await hostP;
-  // Until the health checks land, each container contributes its own state as a check.
-  const checks: StatusSnapshot['checks'] = containers.map((c) => {
-    const sev = severity({ state: c.state as ContainerInfo['state'], health: c.health as ContainerInfo['health'], exitCode: c.exitCode });
-    const status = sev === 2 ? 'crit' : sev === 1 ? 'warn' : 'ok';
-    const message = c.state === 'running' ? (c.health === 'none' ? 'running' : `running, ${c.health}`) : c.state === 'exited' ? `exited with code ${c.exitCode ?? '?'}` : c.state;
-    return { name: `container/${c.name}`, status, message, latencyMs: null };
-  });
+  // The same checks `opsdeck check` runs (configured + discovered), and the alerts the store holds.
+  const { runs } = await checksP;
+  const checks: StatusSnapshot['checks'] = runs.map((r) => ({ name: r.name, status: r.result.status, message: r.result.message, latencyMs: r.result.latencyMs }));
+  let alerts: StatusSnapshot['alerts'] = [];
+  try {
+    const { openStore } = await import('./actions.js');
+    const { activeAlerts } = await import('../store/checks.js');
+    const { db } = openStore(ctx);
+    if (db) {
+      try {
+        alerts = activeAlerts(db).map((a) => ({ name: a.name, status: a.status, message: a.message, since: a.since }));
+      } finally {
+        db.close();
+      }
+    }
+  } catch {
+    alerts = [];
+  }
   return {
     at: new Date().toISOString(),
     host: { ...hostPart(host), hostname: host.hostname || osHostname() },
     docker,
     containers,
     checks,
-    alerts: [],
+    alerts,
     maintenance: { active: false },
   };
 }

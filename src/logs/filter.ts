@@ -25,7 +25,7 @@ export function parseFilter(input: string, invert: boolean): { filter: LogFilter
     try {
       return { filter: { kind: 'regex', re: new RegExp(source, m[2]), source, invert } };
     } catch (err) {
-      const why = (err as Error).message.replace(/^Invalid regular expression: /, '');
+      const why = (err as Error).message.replace(/^Invalid regular expression: /, '').replace(/^\/.*\/[a-z]*: /s, '');
       return { filter: NONE, error: `invalid regex /${source}/: ${why}` };
     }
   }

@@ -14,7 +14,7 @@ function stamp(d: Date): string {
 export function saveLogLines(lines: Iterable<LogLine>, what: string, dirs: string[], sourceWidth: number, now = new Date()): string {
   const body: string[] = [];
   for (const l of lines) body.push(plainLine(l, { timestamps: true, sourceWidth }));
-  const safe = what.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 60) || 'logs';
+  const safe = what.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 32) || 'logs';
   let lastErr: unknown = new Error('no directory to save into');
   for (const dir of dirs) {
     try {

@@ -30,4 +30,35 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'check states and alerts',
+    sql: `
+      -- The confirmed (damped) status of each check, so a restarted opsdeck does not alert again.
+      CREATE TABLE check_state (
+        name       TEXT PRIMARY KEY,
+        status     TEXT NOT NULL CHECK (status IN ('ok', 'warn', 'crit', 'unknown')),
+        since      TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      -- One row per confirmed transition or reminder; the delivery columns say what the webhook did.
+      CREATE TABLE alerts (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        check_name  TEXT    NOT NULL,
+        kind        TEXT    NOT NULL CHECK (kind IN ('transition', 'reminder')),
+        from_status TEXT             CHECK (from_status IN ('ok', 'warn', 'crit', 'unknown')),
+        to_status   TEXT    NOT NULL CHECK (to_status IN ('ok', 'warn', 'crit', 'unknown')),
+        message     TEXT    NOT NULL,
+        at          TEXT    NOT NULL,
+        notified_at TEXT,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        last_error  TEXT,
+        -- why no notification is sent (maintenance, ...); NULL when it is
+        suppressed  TEXT
+      );
+      CREATE INDEX alerts_check_at ON alerts(check_name, at);
+      CREATE INDEX alerts_at ON alerts(at);
+    `,
+  },
 ];

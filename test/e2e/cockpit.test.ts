@@ -64,7 +64,7 @@ describe('the cockpit in tmux', () => {
 
   it('opens the ? help generated from the keymap, and closes it', async () => {
     await term.type('?');
-    const help = await term.waitFor('Keys — press Esc or ? to close');
+    const help = await term.waitFor('Keys — Esc or ? closes');
     assert.match(help, /filter by name, service, project or image/);
     assert.match(help, /quit \(the terminal is restored\)/);
     await term.keys('Escape');

@@ -76,3 +76,15 @@ export async function opsdeck(args: string[], opts: { env?: NodeJS.ProcessEnv; i
     return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? String(e) };
   }
 }
+
+/**
+ * busybox `sh -c` script: about 20,000 lines a second (1,000-line batches paced on the host's
+ * /proc/uptime) for `seconds`, lines `flood line 1`…, then `flood done` and idle. The logs e2e
+ * test and the logs bench use it.
+ */
+export function floodScript(seconds = 20): string {
+  return 'read u _ < /proc/uptime; s=${u%.*}${u#*.}; i=0; '
+    + `while [ $i -lt ${seconds * 20} ]; do seq $((i*1000+1)) $((i*1000+1000)) | sed "s/^/flood line /"; i=$((i+1)); `
+    + 'while :; do read u _ < /proc/uptime; n=${u%.*}${u#*.}; [ $n -ge $((s+i*5)) ] && break; usleep 5000; done; done; '
+    + 'echo flood done; sleep 3600';
+}

@@ -60,7 +60,7 @@ const DEFAULTS = {
   checks: [],
   backups: { retention: { keepLast: 3, keepDaily: 7, keepWeekly: 4, keepMonthly: 6 }, targets: {} },
   maintenance: { stop: [], tasks: [] },
-  alerts: {},
+  alerts: { confirm: 2 },
   logs: { tail: 500, maxLines: 50_000, maxBytes: 32 * 1024 * 1024 },
 };
 

@@ -11,11 +11,6 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-export function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /VmRSS:\s+(\d+) kB/.exec(status);
-  return m ? Number(m[1]) * 1024 : 0;
-}
 
 export function pidOf(name: string): number {
   for (const entry of readdirSync('/proc')) {
@@ -101,21 +96,5 @@ export function inPty(command: string, marker: RegExp, env: NodeJS.ProcessEnv = 
   return { child, started, seen, output: () => out };
 }
 
-/** The pid of the node process running inside the pty (script → sh → node). */
-export async function nodePidUnder(rootPid: number): Promise<number> {
-  for (let tries = 0; tries < 50; tries++) {
-    const queue = [rootPid];
-    while (queue.length) {
-      const pid = queue.shift()!;
-      let children: string[] = [];
-      try { children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean); } catch { /* gone */ }
-      for (const c of children) {
-        const comm = readFileSync(`/proc/${c}/comm`, 'utf8').trim();
-        if (comm === 'node' || comm === 'MainThread') return Number(c);
-        queue.push(Number(c));
-      }
-    }
-    await sleep(100);
-  }
-  throw new Error('no node process under the pty');
-}
+// The pid of the node process inside the pty (script → sh → node), and memory readings: shared with the e2e tests.
+export { nodePidUnder, rssBytes } from '../test/helpers/proc.js';

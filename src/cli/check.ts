@@ -132,11 +132,13 @@ async function listContainers(ctx: Context): Promise<{ containers: ContainerInfo
  * Never records anything. A Docker that cannot be reached makes its checks unknown and adds a
  * `docker` line (when no names were given); `dockerError` says why.
  */
-export async function collectChecks(ctx: Context, names: readonly string[] = []): Promise<{ runs: CheckRun[]; dockerError: string | null }> {
+export async function collectChecks(ctx: Context, names: readonly string[] = [], opts: { full?: boolean } = {}): Promise<{ runs: CheckRun[]; dockerError: string | null }> {
   const { containers, error: dockerError, reader } = await listContainers(ctx);
   // Without Docker nothing can be discovered: the configured checks run (or say why they cannot).
   const defs = dockerError ? configChecks(ctx.config) : discoverChecks(containers, ctx.config);
-  const selected = selectChecks(defs, names, dockerError ? ' (Docker is unreachable, so discovered checks are missing)' : '');
+  const picked = selectChecks(defs, names, dockerError ? ' (Docker is unreachable, so discovered checks are missing)' : '');
+  // --full: SQLite's whole integrity_check instead of quick_check (slow on big files: a minute at most).
+  const selected = opts.full ? picked.map((d) => (d.kind === 'sqlite' ? { ...d, full: true, timeoutMs: Math.max(d.timeoutMs, 60_000) } : d)) : picked;
 
   const sampler = new HostSampler();
   let hostSample: Promise<HostSnapshot> | null = null;
@@ -162,9 +164,9 @@ export async function collectChecks(ctx: Context, names: readonly string[] = [])
 }
 
 /** `opsdeck check`: runs, prints (results on stdout, notes on stderr), returns the exit code. */
-export async function runCheckCommand(ctx: Context, names: string[], opts: { json?: boolean }): Promise<number> {
+export async function runCheckCommand(ctx: Context, names: string[], opts: { json?: boolean; full?: boolean }): Promise<number> {
   const started = Date.now();
-  const { runs, dockerError } = await collectChecks(ctx, names);
+  const { runs, dockerError } = await collectChecks(ctx, names, { full: opts.full });
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(runs.map(toJson), null, 2)}\n`);
     if (dockerError) process.stderr.write(`opsdeck: Docker unreachable: ${dockerError}\n`);

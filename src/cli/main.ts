@@ -72,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('run the health checks once (configured and discovered) and print one line each, worst first')
     .argument('[names...]', 'only these checks: exact names, or a prefix ending in ":" or "*" (container:, db-*)')
     .option('--json', 'only a JSON array on stdout: [{ name, kind, status, message, latencyMs, details, at }]')
+    .option('--full', 'SQLite checks run the full PRAGMA integrity_check (slow on big files) instead of quick_check')
     .addHelpText('after', [
       '',
       'Exit status (Nagios plugin convention), the worst check wins (crit > unknown > warn > ok):',
@@ -86,7 +87,7 @@ export async function main(argv: string[]): Promise<number> {
       '  opsdeck check container:               every container check',
       '  opsdeck check --json | jq \'.[] | select(.status != "ok")\'',
     ].join('\n'))
-    .action(async (names: string[], opts: { json?: boolean }, cmd: Command) => {
+    .action(async (names: string[], opts: { json?: boolean; full?: boolean }, cmd: Command) => {
       const ctx = ctxOf(cmd);
       const { runCheckCommand } = await import('./check.js');
       result = await runCheckCommand(ctx, names, opts);

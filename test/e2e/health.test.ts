@@ -38,7 +38,7 @@ describe('the Health view in tmux', () => {
       `  - { name: front-health, http: "http://127.0.0.1:${PORT}/health", interval: 5s }`,
       `  - { name: hanging-api, http: "http://127.0.0.1:${hangPort}/health", timeout: 3s, interval: 5s }`,
     ].join('\n'));
-    term = await Tmux.start(`opsdeck-e2e-health-${process.pid}`, 130, 40);
+    term = await Tmux.start(`opsdeck-e2e-health-${process.pid}`, 130, 60);
     await term.type(`cd ${dir} && ${BIN} --state-dir ${join(dir, 'state')}; echo "EXIT=$?"`);
     await term.keys('Enter');
     await term.waitFor('1 Overview');

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Tmux } from '../helpers/tmux.js';
+import { nodePidUnder, rssBytes } from '../helpers/proc.js';
 import { BIN, docker, floodScript, removeTestContainers, runTestContainer, waitFor } from '../helpers/docker.js';
 
 const run = promisify(execFile);
@@ -47,27 +48,10 @@ async function tmux(...args: string[]): Promise<string> {
 
 /** The node process of the cockpit: a descendant of the pane's shell. */
 async function cockpitPid(term: Tmux): Promise<number> {
-  const root = Number((await tmux('display-message', '-p', '-t', term.name, '#{pane_pid}')).trim());
-  return waitFor('the cockpit node process', () => {
-    const queue = [root];
-    while (queue.length) {
-      const pid = queue.shift()!;
-      let kids: string[] = [];
-      try { kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean); } catch { /* gone */ }
-      for (const k of kids) {
-        const comm = readFileSync(`/proc/${k}/comm`, 'utf8').trim();
-        if (comm === 'node' || comm === 'MainThread') return Number(k);
-        queue.push(Number(k));
-      }
-    }
-    return 0;
-  }, 10_000, 100);
+  return nodePidUnder(Number((await tmux('display-message', '-p', '-t', term.name, '#{pane_pid}')).trim()));
 }
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
+const rssMb = (pid: number) => rssBytes(pid) / (1024 * 1024);
 
 /** Inodes of `pid`'s unix sockets whose peer is the Docker socket (`ss -xp`). */
 async function dockerSockets(pid: number): Promise<Set<string>> {

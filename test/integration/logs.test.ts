@@ -67,10 +67,11 @@ describe('logs against the real engine', () => {
       sh(`for i in 2 4 6 8; do ${waitBaton('$((i-1))')}; echo "step $i"; sleep 0.05; touch /s/$i; done; sleep 600`));
     await seen(`${P}-ant`);
     await seen(`${P}-bee`);
-    // A container whose output has known error and warning lines.
+    // A container whose output has known error and warning lines (the error lines all on stderr:
+    // Docker reads stdout and stderr separately, so their relative order is not the written one).
     const script = [
       'echo "INFO ready"', 'echo "ERROR one failed" >&2', 'echo "WARN slow"', 'echo "Exception in thread \\"main\\" java.lang.IllegalStateException: boom" >&2',
-      'printf "\\tat a.b.C.d(C.java:1)\\n\\tat a.b.C.e(C.java:2)\\n" >&2', 'echo \'{"level":"error","msg":"json failure"}\'', 'echo "level=warn msg=\\"disk filling\\""',
+      'printf "\\tat a.b.C.d(C.java:1)\\n\\tat a.b.C.e(C.java:2)\\n" >&2', 'echo \'{"level":"error","msg":"json failure"}\' >&2', 'echo "level=warn msg=\\"disk filling\\""',
       'echo "0 errors so far"', 'sleep 600',
     ].join('; ');
     await runTestContainer(`${P}-errs`, [], 'busybox:1.36', sh(script));

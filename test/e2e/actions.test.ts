@@ -29,9 +29,10 @@ describe('container actions in the cockpit', () => {
     await term.type(`${BIN} --state-dir ${stateDir}; echo "EXIT=$?"`);
     await term.keys('Enter');
     await term.waitFor(workerName, 20_000);
-    await term.type('/worker');
+    // The full name: another compose stack on the machine may have a worker too.
+    await term.type(`/${workerName}`);
     await term.keys('Enter');
-    await term.waitFor((s) => s.includes('filter: worker') && s.split('\n').some((l) => l.startsWith('›') && l.includes(workerName)));
+    await term.waitFor((s) => s.includes(`filter: ${workerName}`) && s.split('\n').some((l) => l.startsWith('›') && l.includes(workerName)));
   });
   after(async () => {
     await term.type('q');
@@ -112,7 +113,7 @@ describe('read-only cockpit', () => {
     const screen = await term.waitFor(workerName, 20_000);
     assert.match(screen, /\[READ-ONLY\]/);
     assert.match(screen, /r restart \(read-only\)/);
-    await term.type('/worker');
+    await term.type(`/${workerName}`);
     await term.keys('Enter');
     await term.type('r');
     await term.waitFor('read-only: restart is unavailable');

@@ -169,12 +169,14 @@ export class LogModel extends Observable<LogSnapshot> {
     return { id, name, source, status: 'loading', tty: false, startedAt: null, abort: null, lastTs: NaN, atLastTs: new Set(), dedupe: false };
   }
 
+  /** Notes the newest timestamp of a batch and the texts written at it (one pass, no per-line sets). */
   private remember(m: Member, lines: LogLine[]): void {
-    for (const l of lines) {
-      if (!(l.ts >= m.lastTs)) { if (Number.isNaN(m.lastTs) && !Number.isNaN(l.ts)) { m.lastTs = l.ts; m.atLastTs = new Set([l.text]); } continue; }
-      if (l.ts > m.lastTs) { m.lastTs = l.ts; m.atLastTs = new Set(); }
-      m.atLastTs.add(l.text);
-    }
+    let max = NaN;
+    for (const l of lines) if (l.ts > max || (Number.isNaN(max) && !Number.isNaN(l.ts))) max = l.ts;
+    if (Number.isNaN(max) || max < m.lastTs) return;
+    if (!(max === m.lastTs)) m.atLastTs = new Set();
+    m.lastTs = max;
+    for (const l of lines) if (l.ts === max) m.atLastTs.add(l.text);
   }
 
   /** Streams new lines of a running container from where its history ended. */

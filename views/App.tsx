@@ -26,6 +26,14 @@ import { LogsView } from './Logs.js';
 import type { CheckScheduler, ChecksSnapshot, CheckState } from '../src/checks/scheduler.js';
 import { HealthDetails, HealthView, type HealthRow } from './Health.js';
 import { safeText } from '../src/sanitize.js';
+import type { BackupsModel, BackupsSnapshot } from '../src/model/backupsModel.js';
+import type { DB } from '../src/store/db.js';
+import type { StoredBackup } from '../src/store/backups.js';
+import { backupAction, backupParams, verifyAction } from '../actions/backup.js';
+import type { RetentionPolicy } from '../src/backup/retention.js';
+import { BackupsView, type BackupTargetRow } from './Backups.js';
+import type { ActionDef, RunEvent } from '../actions/types.js';
+import { formatBytes, formatRate } from '../src/format.js';
 
 export interface AppProps {
   docker: DockerModel;
@@ -46,6 +54,10 @@ export interface AppProps {
   saveDirs?: string[];
   /** The health checks (view 3, the header count, the attention strip); null: none. */
   checks?: CheckScheduler | null;
+  /** Backup targets and history (view 4); null: none. */
+  backups?: BackupsModel | null;
+  /** What backups need beyond the runner: the store, the directory, retention, age thresholds. */
+  backupEnv?: { db: DB | null; dir: string; retention: RetentionPolicy | null; age: { warn: number; crit: number } };
 }
 
 type Mode = 'normal' | 'filter' | 'help' | 'dialog' | 'palette';
@@ -112,6 +124,10 @@ export function commandFor(input: string, key: Key, mode: Mode, view = 0): strin
   if (key.pageUp) return 'pageUp';
   if (input === '/') return 'filter';
   if (input === ':') return 'palette';
+  if (view === 3) {
+    if (input === 'b') return 'backupRun';
+    if (input === 'v') return 'backupVerify';
+  }
   if (view === 2) {
     if (input === 'c') return 'healthRun';
     if (key.return) return 'healthDetails';
@@ -128,6 +144,16 @@ export function commandFor(input: string, key: Key, mode: Mode, view = 0): strin
 }
 
 const NO_CHECKS = { subscribe: () => () => undefined, getSnapshot: (): ChecksSnapshot | null => null };
+const NO_BACKUPS = { subscribe: () => () => undefined, getSnapshot: (): BackupsSnapshot | null => null };
+
+/** The progress line of a running action: bytes, rate, elapsed. */
+function progressText(e: RunEvent, t0: number): string | null {
+  if (e.type === 'step' && e.status === 'running') return `${e.title.toLowerCase()}…`;
+  if (e.type !== 'progress') return null;
+  const p = e.progress;
+  const parts = [p.bytes !== undefined ? formatBytes(p.bytes) : null, p.rate !== undefined ? formatRate(p.rate) : null, `${Math.round((Date.now() - t0) / 1000)}s`];
+  return parts.filter(Boolean).join(' · ');
+}
 
 export function healthRow(c: CheckState): HealthRow {
   return {
@@ -148,7 +174,7 @@ export function App(props: AppProps) {
   );
 }
 
-function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, onQuit, logs = null, logTail = 500, saveDirs, checks = null }: AppProps) {
+function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, onQuit, logs = null, logTail = 500, saveDirs, checks = null, backups = null, backupEnv }: AppProps) {
   const t = useTheme();
   const { exit } = useApp();
   const snap = useSyncExternalStore(docker.subscribe, docker.getSnapshot);
@@ -163,6 +189,13 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const setHealthSel = (name: string | null) => { healthSelRef.current = name; setHealthSelState(name); };
   const healthTopRef = useRef(0);
   const [healthDetails, setHealthDetails] = useState(false);
+  const backupSnap = useSyncExternalStore(backups?.subscribe ?? NO_BACKUPS.subscribe, backups?.getSnapshot ?? NO_BACKUPS.getSnapshot);
+  const backupRows = useMemo((): BackupTargetRow[] => (backupSnap ? backupSnap.targets.map((t) => ({
+    id: t.def.id, kind: t.def.kind, source: t.def.source, latestGood: t.latestGood, last: t.history[0] ?? null, history: t.history, running: backupSnap.running[t.def.id] ?? null,
+  })) : []), [backupSnap]);
+  const [backupSel, setBackupSelState] = useState<string | null>(null);
+  const backupSelRef = useRef<string | null>(null);
+  const setBackupSel = (id: string | null) => { backupSelRef.current = id; setBackupSelState(id); };
   const [view, setViewState] = useState(0);
   const viewRef = useRef(0);
   const [helpOffset, setHelpOffset] = useState(0);
@@ -316,8 +349,57 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   };
   const selectedCheck = healthRows[healthIndex] ?? null;
 
+  const backupIndex = Math.max(0, backupRows.findIndex((r) => r.id === backupSel));
+  const moveBackups = (delta: number) => {
+    if (backupRows.length === 0) return;
+    const from = Math.max(0, backupRows.findIndex((r) => r.id === backupSelRef.current));
+    setBackupSel(backupRows[Math.min(backupRows.length - 1, Math.max(0, from + delta))]!.id);
+  };
+
+  /** Runs a backup-side action through the runner: confirmation dialog, lock, progress line, audit. */
+  const runTargetAction = async <P,>(action: ActionDef<P>, params: P, target: string, what: string) => {
+    if (!runner || (readOnly && action.mutates)) {
+      say('warn', `read-only: ${what} is unavailable — opsdeck was started with --read-only (or readOnly: true in the config)`);
+      return;
+    }
+    if (backupSnap?.running[target]) { say('warn', `${target}: ${backupSnap.running[target]} — wait for it to finish`); return; }
+    const t0 = Date.now();
+    let last = 0;
+    const res = await runner.run(action, params, {
+      confirm: (confirmation) => new Promise<boolean>((resolve) => {
+        setDialog({ confirmation, typed: '', resolve });
+        setMode('dialog');
+      }),
+      onEvent: (e) => {
+        const text = progressText(e, t0);
+        // The progress line repaints at most 4 times a second.
+        if (text && (e.type === 'step' || Date.now() - last > 250)) { last = Date.now(); backups?.setRunning(target, text); }
+      },
+    });
+    backups?.setRunning(target, null);
+    backups?.refresh();
+    if (res.result === 'ok') say('info', `${action.done} ${target} in ${formatElapsed(res.durationMs)}${res.detail ? ` — ${res.detail}` : ''}`);
+    else if (res.result === 'cancelled') say(cancelNote.current ? 'warn' : 'info', cancelNote.current ?? `cancelled: ${target} was not touched`);
+    else say('error', res.error ?? `${what} failed`);
+  };
+
+  const backupCommand = (cmd: 'backupRun' | 'backupVerify') => {
+    // By the id the keys last chose: "jjb" in one chunk backs up the row two below.
+    const row = backupRows.find((r) => r.id === backupSelRef.current) ?? backupRows[0] ?? null;
+    const def = backupSnap?.targets.find((t) => t.def.id === row?.id)?.def;
+    if (!row || !def) { say('info', 'no backup target selected'); return; }
+    if (!backupEnv?.db) { say('error', 'backups need the state store, which could not be opened (see opsdeck status)'); return; }
+    const { db, dir, retention } = backupEnv;
+    if (cmd === 'backupRun') { void runTargetAction(backupAction, backupParams({ target: def, db, dir, retention }), def.id, 'backup'); return; }
+    const newest = row.history.find((b) => b.status === 'ok');
+    if (!newest) { say('info', `${def.id} has no finished backup to verify: press b first`); return; }
+    // The history rows come from the store (listBackups): they are StoredBackups.
+    void runTargetAction(verifyAction, { backup: newest as StoredBackup, target: def, db, dir, state: {} }, def.id, 'verify');
+  };
+
   const move = (delta: number) => {
     if (viewRef.current === 2) { moveHealth(delta); return; }
+    if (viewRef.current === 3) { moveBackups(delta); return; }
     if (rowLines.length === 0) return;
     const pos = Math.max(0, rowLines.indexOf(selectedLine));
     const next = Math.min(rowLines.length - 1, Math.max(0, pos + delta));
@@ -422,13 +504,17 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       case 'view': setView(Number(input) - 1); return;
       case 'nextView': setView((viewRef.current + 1) % VIEWS.length); return;
       case 'prevView': setView((viewRef.current + VIEWS.length - 1) % VIEWS.length); return;
-      case 'healthRun':
-        if (selectedCheck && checks) {
-          checks.runNow(selectedCheck.name);
-          say('info', `running ${selectedCheck.name} now…`);
+      case 'healthRun': {
+        const check = healthRows.find((r) => r.name === healthSelRef.current) ?? selectedCheck;
+        if (check && checks) {
+          checks.runNow(check.name);
+          say('info', `running ${check.name} now…`);
         }
         return;
-      case 'healthDetails': if (selectedCheck) setHealthDetails(true); return;
+      }
+      case 'healthDetails': if (selectedCheck) { if (!healthSelRef.current) setHealthSel(selectedCheck.name); setHealthDetails(true); } return;
+      case 'backupRun': backupCommand('backupRun'); return;
+      case 'backupVerify': backupCommand('backupVerify'); return;
       case 'healthClose': setHealthDetails(false); return;
       case 'logs': if (selectedRow) showLogs(containerTarget(selectedRow)); return;
       case 'logsProject':
@@ -495,7 +581,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     }
   });
 
-  const viewScopes: Scope[] = view === 0 ? ['global', 'list', 'overview'] : view === 1 ? ['logs', 'global'] : view === 2 ? ['health', 'global', 'list'] : ['global'];
+  const viewScopes: Scope[] = view === 0 ? ['global', 'list', 'overview'] : view === 1 ? ['logs', 'global'] : view === 2 ? ['health', 'global', 'list'] : view === 3 ? ['backups', 'global', 'list'] : ['global'];
   const scopes: Scope[] = mode === 'help' ? ['help'] : mode === 'filter' ? ['filter'] : mode === 'dialog' ? ['dialog'] : mode === 'palette' ? ['palette'] : viewScopes;
   const shownFilter = view === 1 ? lv.filterText : filter;
   const footerExtra = mode === 'filter' ? `/${shownFilter}█` : mode === 'palette' ? `:${palette}█` : view !== 1 && filter ? `filter: ${filter}` : undefined;
@@ -525,6 +611,11 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     body = (
       <HealthView rows={healthRows} selected={healthIndex} top={healthTop} width={width} height={bodyHeight} now={checkSnap?.at ?? snap.at} ascii={ascii}
         note={checks ? undefined : 'checks are not running in this cockpit'} />
+    );
+  } else if (view === 3 && backups && backupEnv) {
+    body = (
+      <BackupsView rows={backupRows} selected={backupIndex} width={width} height={bodyHeight} now={backupSnap?.at ?? snap.at} ascii={ascii}
+        thresholds={backupEnv.age} dir={backupEnv.dir} note={backupSnap?.note} />
     );
   } else if (view === 1 && logs && logIndex && logSnap) {
     body = (

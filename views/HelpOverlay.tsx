@@ -10,6 +10,7 @@ const SCOPE_TITLE: Record<Scope, string> = {
   overview: 'Overview',
   logs: 'Logs',
   health: 'Health',
+  backups: 'Backups',
   filter: 'While filtering',
   help: 'This help',
   dialog: 'In a confirmation dialog',

@@ -2,7 +2,7 @@
  * The one keymap table: it drives the input handlers, the `?` overlay and the footer.
  * `scope` says where a key works; `mutates` marks keys that change something (refused read-only).
  */
-export type Scope = 'global' | 'list' | 'overview' | 'logs' | 'health' | 'filter' | 'help' | 'dialog' | 'palette';
+export type Scope = 'global' | 'list' | 'overview' | 'logs' | 'health' | 'backups' | 'filter' | 'help' | 'dialog' | 'palette';
 
 export interface KeyBinding {
   /** Command id the handlers switch on. */
@@ -58,6 +58,8 @@ export const keymap: KeyBinding[] = [
   { command: 'healthRun', keys: ['c'], description: 'run the selected check now', scope: 'health', mutates: false, footer: 'run now' },
   { command: 'healthDetails', keys: ['Enter'], description: 'details of the selected check: the HTTP response head, the database numbers, …', scope: 'health', mutates: false, footer: 'details' },
   { command: 'healthClose', keys: ['Esc'], description: 'close the details', scope: 'health', mutates: false },
+  { command: 'backupRun', keys: ['b'], description: 'back up the selected target now (asks first: destination, size, free space), then verify it and apply retention', scope: 'backups', mutates: true, footer: 'backup' },
+  { command: 'backupVerify', keys: ['v'], description: 'verify the newest backup of the selected target (checksum, then restorable)', scope: 'backups', mutates: false, footer: 'verify' },
   { command: 'confirm', keys: ['y'], description: 'confirm (destructive actions: type the name, then Enter)', scope: 'dialog', mutates: false, footer: 'confirm' },
   { command: 'cancel', keys: ['Esc', 'n', 'any other key'], description: 'cancel: nothing happens', scope: 'dialog', mutates: false, footer: 'cancel' },
   { command: 'paletteComplete', keys: ['Tab'], description: 'complete the command or container name', scope: 'palette', mutates: false, footer: 'complete' },

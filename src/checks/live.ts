@@ -6,6 +6,7 @@ import { HostSampler, type HostSnapshot } from '../host/metrics.js';
 import { AlertEngine } from '../alerts/engine.js';
 import { CheckScheduler } from './scheduler.js';
 import { discoverChecks } from './discover.js';
+import { latestGood } from '../store/backups.js';
 
 export interface LiveChecks {
   scheduler: CheckScheduler;
@@ -43,6 +44,7 @@ export function startLiveChecks(opts: { docker: DockerModel; host: HostModel; co
       thresholds: config.thresholds,
       config,
       now: Date.now,
+      ...(opts.db ? { latestBackup: (target: string) => latestGood(opts.db!, target) } : {}),
     },
     confirmer: engine ?? undefined,
     confirm: config.alerts.confirm,

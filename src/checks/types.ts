@@ -6,6 +6,7 @@
 import type { Check, Config, Thresholds } from '../../config/schema.js';
 import type { DockerReader } from '../docker/client.js';
 import type { HostSnapshot } from '../host/metrics.js';
+import type { BackupRecord } from '../backup/types.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'crit' | 'unknown';
 
@@ -63,6 +64,8 @@ export interface CheckEnv {
   cpuHistory?: () => { at: number; percent: number }[];
   thresholds: Thresholds;
   config: Config;
+  /** The newest good (finished + verified) backup of a target, from the state store (backup checks). */
+  latestBackup?: (target: string) => BackupRecord | null;
   /** Aborted when the check's timeout passes: kinds pass it on to sockets and child processes. */
   signal: AbortSignal;
   now: () => number;

@@ -1,3 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { openState } from '../store/db.js';
+import { latestGood } from '../store/backups.js';
+import type { BackupRecord } from '../backup/types.js';
 /**
  * `opsdeck check [--json] [NAME…]`: every configured and discovered check, run once, now. A pure
  * probe: nothing is recorded and no alert is sent (that is the cockpit's and the agent's job).
@@ -142,12 +147,15 @@ export async function collectChecks(ctx: Context, names: readonly string[] = [],
 
   const sampler = new HostSampler();
   let hostSample: Promise<HostSnapshot> | null = null;
+  // Backup checks read the history; a store that does not exist yet means no backup was ever made.
+  const store = selected.some((d) => d.kind === 'backup') ? openHistory(ctx) : null;
   const env: Omit<CheckEnv, 'signal'> = {
     docker: reader,
     host: () => (hostSample ??= sampler.sample()),
     thresholds: ctx.config.thresholds,
     config: ctx.config,
     now: Date.now,
+    ...(store ? { latestBackup: store.latest } : {}),
   };
   const unknown = (def: { name: string; kind: string }, message: string): CheckRun => ({
     name: def.name, kind: def.kind, result: { status: 'unknown', message, latencyMs: null, at: Date.now() },
@@ -160,7 +168,19 @@ export async function collectChecks(ctx: Context, names: readonly string[] = [],
     s.status === 'fulfilled' ? s.value : unknown(selected[i]!, `check failed: ${(s.reason as Error)?.message ?? String(s.reason)}`),
   );
   if (dockerError && names.length === 0) runs.push(unknown({ name: 'docker', kind: 'docker' }, `Docker unreachable: ${dockerError}`));
+  store?.close();
   return { runs: sortRuns(runs), dockerError };
+}
+
+/** The backup history for backup checks, without creating a store where there is none. */
+function openHistory(ctx: Context): { latest: (target: string) => BackupRecord | null; close: () => void } | null {
+  if (!existsSync(join(ctx.stateDir, 'opsdeck.db'))) return { latest: () => null, close: () => undefined };
+  try {
+    const { db } = openState(ctx.stateDir);
+    return { latest: (t) => latestGood(db, t), close: () => db.close() };
+  } catch {
+    return null; // the checks say the history is not available here
+  }
 }
 
 /** `opsdeck check`: runs, prints (results on stdout, notes on stderr), returns the exit code. */

@@ -10,6 +10,9 @@ import { Runner } from '../run/runner.js';
 import { createControl } from '../docker/client.js';
 import { LogModel } from '../model/logModel.js';
 import { startLiveChecks } from '../checks/live.js';
+import { BackupsModel } from '../model/backupsModel.js';
+import { defaultBackupDir } from '../store/paths.js';
+import { policyOf } from '../backup/retention.js';
 import { join } from 'node:path';
 
 const ALT_ON = '\x1b[?1049h\x1b[H\x1b[2J';
@@ -51,11 +54,21 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
   // Health checks: on their intervals, container checks on Docker's events; alerts need the store.
   const live = startLiveChecks({ docker, host, config: ctx.config, db });
 
+  // Backup targets and their history (view 4).
+  const backups = new BackupsModel(docker, ctx.config, db);
+  backups.start();
+  let retention: ReturnType<typeof policyOf> | null = null;
+  try { retention = policyOf(ctx.config.backups.retention); } catch { retention = null; }
+  const backupEnv = {
+    db, dir: ctx.config.backups.dir ?? defaultBackupDir(ctx.env), retention,
+    age: { warn: ctx.config.thresholds.backupAge.warn, crit: ctx.config.thresholds.backupAge.crit },
+  };
+
   let quitting = false;
   const instance = render(
     <App docker={docker} host={host} hostname={hostname()} readOnly={ctx.readOnly} color={ctx.color} ascii={ctx.ascii}
       thresholds={ctx.config.thresholds} runner={runner} onQuit={() => { quitting = true; }}
-      logs={logs} logTail={ctx.config.logs.tail} saveDirs={[process.cwd(), join(ctx.stateDir, 'logs')]} checks={live.scheduler} />,
+      logs={logs} logTail={ctx.config.logs.tail} saveDirs={[process.cwd(), join(ctx.stateDir, 'logs')]} checks={live.scheduler} backups={backups} backupEnv={backupEnv} />,
     { exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
   );
 
@@ -63,6 +76,7 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
     quitting = true;
     instance.unmount();
     void live.stop();
+    backups.stop();
     logs.close();
     docker.stop();
     host.stop();
@@ -84,6 +98,7 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
     await instance.waitUntilExit();
   } finally {
     out.off('resize', onResize);
+    backups.stop();
     logs.close();
     docker.stop();
     host.stop();

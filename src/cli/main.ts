@@ -134,6 +134,104 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   program
+    .command('backup <target>')
+    .description('back up one target now: dump, verify, apply retention (no question asked: nothing is overwritten)')
+    .option('--json', 'print the backup record (as `backups --json` has it) on stdout')
+    .addHelpText('after', [
+      '',
+      'TARGET is a key of backups.targets in the config, or a discovered one (project/service of a',
+      'running postgres, redis or MySQL container no target covers); an unknown TARGET lists them all.',
+      '',
+      'Steps, printed to stderr as they run: remove stale .partial files of an interrupted run; check',
+      'free space (the estimate + 10 % must fit, else refused before anything is written); dump into',
+      '<dir>/<target>/<id><ext>.partial (0600), fsync, rename; verify (sha256, then pg_restore --list,',
+      'PRAGMA integrity_check, redis-check-rdb or a tar listing); apply backups.retention to the target.',
+      'Files go to backups.dir (default $XDG_DATA_HOME/opsdeck/backups). The run takes the lock',
+      '"backup:TARGET" (shared with the cockpit) and is written to the audit log. A stale lock left by',
+      'a killed backup on this host is broken (and audited) first.',
+      '',
+      'Exit status: 0 backed up and verified; 1 failed, refused (read-only, no space, busy) or the new',
+      'backup failed verification; 2 unknown target or bad option.',
+      '',
+      'Examples:',
+      '  opsdeck backup shop-db',
+      '  opsdeck backup shop-db --json | jq -r .file',
+    ].join('\n'))
+    .action(async (target: string, opts: { json?: boolean }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { runBackupCommand } = await import('./backup.js');
+      result = await runBackupCommand(ctx, target, opts);
+    });
+
+  program
+    .command('backups [target]')
+    .description('the backup history, newest first: id, time, age, size, duration, sha256, status, verified')
+    .option('--json', 'machine-readable JSON: an array of backup records')
+    .option('-a, --all', 'include backups whose files retention removed')
+    .option('-n, --limit <n>', 'how many entries', '50')
+    .addHelpText('after', [
+      '',
+      'STATUS is ok, failed or running; a run whose process died (kill -9, power loss) shows as failed',
+      '"interrupted". VERIFIED is yes, NO (the proof failed: never used as the latest good backup) or –',
+      '(not verified). Reads only the state store: works without Docker.',
+      '',
+      'Examples:',
+      '  opsdeck backups',
+      '  opsdeck backups shop-db --json | jq \'[.[] | select(.status == "ok" and .verified)][0].file\'',
+    ].join('\n'))
+    .action(async (target: string | undefined, opts: { json?: boolean; all?: boolean; limit?: string }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { runBackupsCommand } = await import('./backup.js');
+      result = await runBackupsCommand(ctx, target, opts);
+    });
+
+  program
+    .command('verify <id>')
+    .description('prove a backup restorable again: sha256 against the history, then the engine\'s check')
+    .option('--json', 'print the updated backup record on stdout')
+    .addHelpText('after', [
+      '',
+      'ID as `opsdeck backups` lists it. The outcome is recorded in the history: a failed verification',
+      'takes the backup out of "latest good" (the backup:TARGET check then looks further back).',
+      'Changes nothing else, so it also runs with --read-only.',
+      '',
+      'Exit status: 0 verified; 1 verification failed, or the backup has no file (failed, removed);',
+      '2 unknown ID.',
+    ].join('\n'))
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { runVerifyCommand } = await import('./backup.js');
+      result = await runVerifyCommand(ctx, id, opts);
+    });
+
+  program
+    .command('prune [target]')
+    .description('apply the retention policy (backups.retention) by hand: delete the backups it does not keep')
+    .option('--dry-run', 'only list what would be kept and removed, and why')
+    .option('-y, --yes', 'confirm without asking (for scripts; required without a terminal)')
+    .option('--json', 'with --dry-run: the plans; else the results, as JSON')
+    .addHelpText('after', [
+      '',
+      'Without TARGET, every target in the history. The policy is restic\'s: keepLast N newest, then the',
+      'newest of each of the last keepDaily days, keepWeekly ISO weeks and keepMonthly months that have',
+      'a backup. Backups whose verification failed are removed; the newest verified backup is never',
+      'removed; failed runs (no file) stay in the history. A policy of all zeros is refused (exit 2).',
+      'Deleting asks you to type the target\'s name, per target, unless --yes.',
+      '',
+      'Exit status: 0 pruned (or nothing to prune); 1 refused, cancelled or a file could not be deleted;',
+      '2 unknown target, empty policy or bad option.',
+      '',
+      'Examples:',
+      '  opsdeck prune --dry-run',
+      '  opsdeck prune shop-db --yes',
+    ].join('\n'))
+    .action(async (target: string | undefined, opts: { dryRun?: boolean; yes?: boolean; json?: boolean }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { runPruneCommand } = await import('./backup.js');
+      result = await runPruneCommand(ctx, target, opts);
+    });
+
+  program
     .command('audit')
     .description('who did what, when, with what result (newest first)')
     .option('--json', 'machine-readable JSON')

@@ -61,4 +61,34 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       CREATE INDEX alerts_at ON alerts(at);
     `,
   },
+  {
+    version: 3,
+    name: 'backups',
+    sql: `
+      -- One row per backup run (src/store/backups.ts). Times are ISO strings, as elsewhere. A row is
+      -- inserted 'running' before the first byte is written; the file column names the finished file
+      -- (never the .partial). deleted_at: the file was removed by retention (the row stays for history).
+      CREATE TABLE backups (
+        id              TEXT    PRIMARY KEY,
+        target          TEXT    NOT NULL,
+        kind            TEXT    NOT NULL,
+        file            TEXT    NOT NULL,
+        status          TEXT    NOT NULL CHECK (status IN ('running', 'ok', 'failed')),
+        started_at      TEXT    NOT NULL,
+        finished_at     TEXT,
+        duration_ms     INTEGER,
+        size_bytes      INTEGER,
+        sha256          TEXT,
+        verified        INTEGER CHECK (verified IN (0, 1)),
+        verified_at     TEXT,
+        verify_message  TEXT,
+        error           TEXT,
+        details         TEXT    NOT NULL DEFAULT '{}',
+        opsdeck_version TEXT    NOT NULL,
+        deleted_at      TEXT
+      );
+      CREATE INDEX backups_target_started ON backups(target, started_at);
+      CREATE INDEX backups_started ON backups(started_at);
+    `,
+  },
 ];

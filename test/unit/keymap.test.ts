@@ -57,7 +57,7 @@ function press(name: string): [string, Key] | null {
 
 const modeFor = (scope: Scope): Mode => {
   switch (scope) {
-    case 'global': case 'list': case 'overview': case 'logs': case 'health': return 'normal';
+    case 'global': case 'list': case 'overview': case 'logs': case 'health': case 'backups': return 'normal';
     default: return scope;
   }
 };
@@ -71,7 +71,7 @@ test('commandFor: every key of every keymap binding gives its command in its sco
     for (const k of b.keys) {
       const p = press(k);
       if (p === null) continue;
-      const got = commandFor(p[0], p[1], modeFor(b.scope), b.scope === 'logs' ? 1 : b.scope === 'health' ? 2 : 0);
+      const got = commandFor(p[0], p[1], modeFor(b.scope), b.scope === 'logs' ? 1 : b.scope === 'health' ? 2 : b.scope === 'backups' ? 3 : 0);
       assert.ok(got !== null && accepts(b).includes(got), `${k} in ${b.scope}: got ${got}, want ${b.command}`);
       checked++;
     }
@@ -88,8 +88,8 @@ test('commandFor: every keymap command is reachable', () => {
     { backspace: true }, { delete: true }, { home: true }, { end: true }, { leftArrow: true }, { rightArrow: true },
   ];
   for (const mode of MODES) {
-    for (const view of [0, 1, 2]) {
-      for (const input of [...inputs, 'l', 'L', 'f', '!', 'e', 'E', 'w', 'W', 't', 'z', 'p', 'T']) {
+    for (const view of [0, 1, 2, 3]) {
+      for (const input of [...inputs, 'l', 'L', 'f', '!', 'e', 'E', 'w', 'W', 't', 'z', 'p', 'T', 'b', 'v']) {
         for (const f of flags) {
           const cmd = commandFor(input, key(f), mode, view);
           if (cmd !== null) produced.add(cmd);
@@ -257,7 +257,7 @@ test('keymap: table sanity', () => {
   // "1"-"6" cover exactly the views.
   assert.deepEqual(keymap.find((b) => b.command === 'view')!.keys, VIEWS.map((_, i) => String(i + 1)));
   // Within a mode a key means one thing; normal mode is two places, the Overview and the Logs view.
-  const places: Scope[][] = [['global', 'list', 'overview'], ['global', 'logs'], ['global', 'list', 'health'], ...MODES.filter((m) => m !== 'normal').map((m) => [m as Scope])];
+  const places: Scope[][] = [['global', 'list', 'overview'], ['global', 'logs'], ['global', 'list', 'health'], ['global', 'list', 'backups'], ...MODES.filter((m) => m !== 'normal').map((m) => [m as Scope])];
   for (const place of places) {
     const owner = new Map<string, string>();
     for (const b of keymap.filter((x) => place.includes(x.scope))) {

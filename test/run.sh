@@ -13,6 +13,7 @@ export DOCKER_HOST=${DOCKER_HOST:-unix:///var/run/docker.sock}
 export OPSDECK_STATE_DIR=$(mktemp -d /tmp/opsdeck-test-state.XXXXXX)
 unset OPSDECK_CONFIG
 export XDG_CONFIG_HOME=$OPSDECK_STATE_DIR/xdg-config
+export XDG_DATA_HOME=$OPSDECK_STATE_DIR/xdg-data   # default backup directory
 
 echo "== build"
 npm run build --silent

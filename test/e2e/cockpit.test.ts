@@ -72,10 +72,10 @@ describe('the cockpit in tmux', () => {
   });
 
   it('shows a placeholder, not an error, for views still to come', async () => {
-    await term.type('4');
-    await term.waitFor('Backups — coming in a later release');
-    await term.keys('Tab');
+    await term.type('5');
     await term.waitFor('Capacity — coming in a later release');
+    await term.keys('Tab');
+    await term.waitFor('Timeline — coming in a later release');
     await term.type('1');
     await term.waitFor(/db[_-]1/);
   });

@@ -103,7 +103,7 @@ async function startPostgres(): Promise<void> {
   // fsync off etc. only speed up seeding; pg_dump reads either way.
   await docker('run', '-d', '--name', NAME, '--label', 'opsdeck.test=1', '--label', `opsdeck.bench=${TAG}`,
     '-e', 'POSTGRES_PASSWORD=x', '-e', 'POSTGRES_DB=big', 'postgres:15',
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_wal_size=4GB');
+    'postgres', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_wal_size=4GB');
   // Over TCP: the entrypoint's init-time server listens on the socket only, then restarts.
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -111,7 +111,10 @@ async function startPostgres(): Promise<void> {
       await docker('exec', NAME, 'pg_isready', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'big');
       if ((await psql('SELECT 1')) === '1') return;
     } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error(`postgres in ${NAME} not ready within 60 s: ${await docker('logs', '--tail', '20', NAME).catch((e: Error) => e.message)}`);
+    if (Date.now() > deadline) {
+      const logs = await timed([DOCKER, 'logs', '--tail', '20', NAME]);
+      throw new Error(`postgres in ${NAME} not ready within 60 s; its log:\n${logs.stdout}${logs.stderr}`);
+    }
     await sleep(300);
   }
 }
@@ -285,7 +288,7 @@ async function main() {
     clearDir(join(backupsDir, 'big')); // keepLast 100 keeps them all: removed by hand
     const b = base[i]!;
     const o = ops[i]!;
-    console.log(`  run ${i + 1}: pipeline ${sec(b.dumpMs)} (+ verify by hand ${sec(b.verifyMs)}), opsdeck dump ${sec(o.dumpMs)} / whole ${sec(o.totalMs)}, RSS ${mb(o.rssAtDump)} → peak ${mb(o.peak)}`);
+    console.log(`  run ${i + 1}: pipeline ${sec(b.dumpMs)} (+ verify by hand ${sec(b.verifyMs)}), opsdeck dump ${sec(o.dumpMs)} / whole ${sec(o.totalMs)}, RSS ${mb(o.rssAtDump)} → peak ${mb(o.peak)}, load ${loadavg()[0]!.toFixed(2)}`);
   }
 
   const dumpBytes = median(base.map((b) => b.bytes));

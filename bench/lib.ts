@@ -48,7 +48,7 @@ export async function startLoad(n: number, tag: string): Promise<string[]> {
 
 export async function stopLoad(tag: string): Promise<void> {
   const ids = await docker('ps', '-aq', '--filter', `label=opsdeck.bench=${tag}`);
-  if (ids) await docker('rm', '-f', ...ids.split('\n'));
+  if (ids) await docker('rm', '-f', '-v', ...ids.split('\n'));
 }
 
 /**

@@ -63,7 +63,7 @@ export async function runTestContainer(name: string, args: string[], image = 'bu
 }
 export async function removeTestContainers(): Promise<void> {
   const ids = await docker('ps', '-aq', '--filter', `label=opsdeck.test.run=${process.pid}`);
-  if (ids) await docker('rm', '-f', ...ids.split('\n'));
+  if (ids) await docker('rm', '-f', '-v', ...ids.split('\n'));
 }
 
 /** Runs the opsdeck CLI; never throws on a non-zero exit. */

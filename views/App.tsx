@@ -33,7 +33,12 @@ import { backupAction, backupParams, verifyAction } from '../actions/backup.js';
 import type { RetentionPolicy } from '../src/backup/retention.js';
 import { BackupsView, type BackupTargetRow } from './Backups.js';
 import type { ActionDef, RunEvent } from '../actions/types.js';
-import { formatBytes, formatRate } from '../src/format.js';
+import { formatBytes, formatRate, truncate } from '../src/format.js';
+import type { MaintenanceModel } from '../src/model/maintenanceModel.js';
+import type { MaintenanceWindow } from '../src/store/maintenance.js';
+import type { Config } from '../config/schema.js';
+import { enterMaintenance, enterParams, exitMaintenance, exitParams, loadPlan, maintenanceTask, pruneParams, pruneTask, recordTaskOutcome, taskParams } from '../actions/maintenance.js';
+import { parseTask, resolveTask, TaskSpecError } from '../src/maintenance/tasks.js';
 
 export interface AppProps {
   docker: DockerModel;
@@ -58,6 +63,9 @@ export interface AppProps {
   backups?: BackupsModel | null;
   /** What backups need beyond the runner: the store, the directory, retention, age thresholds. */
   backupEnv?: { db: DB | null; dir: string; retention: RetentionPolicy | null; age: { warn: number; crit: number } };
+  /** The maintenance window from the store (banner, m, :maint); null: no store. */
+  maintenance?: MaintenanceModel | null;
+  config?: Config;
 }
 
 type Mode = 'normal' | 'filter' | 'help' | 'dialog' | 'palette';
@@ -134,6 +142,7 @@ export function commandFor(input: string, key: Key, mode: Mode, view = 0): strin
     if (key.escape) return 'healthClose';
   }
   if (view === 0) {
+    if (input === 'm') return 'maintenance';
     if (input === 'r') return 'restart';
     if (input === 's') return 'stopStart';
     if (input === 'l') return 'logs';
@@ -144,6 +153,25 @@ export function commandFor(input: string, key: Key, mode: Mode, view = 0): strin
 }
 
 const NO_CHECKS = { subscribe: () => () => undefined, getSnapshot: (): ChecksSnapshot | null => null };
+const NO_MAINT = { subscribe: () => () => undefined, getSnapshot: (): MaintenanceWindow | null => null };
+
+/** The banner every opsdeck shows while a maintenance window is open. */
+function maintenanceBanner(w: MaintenanceWindow, now: number): string {
+  const since = new Date(w.since);
+  const end = w.plannedEnd ? Date.parse(w.plannedEnd) : null;
+  const overdue = end !== null && now > end;
+  const scope = w.project ? `project ${w.project}` : 'the whole host';
+  const parts = [
+    ` MAINTENANCE ${w.phase === 'on' ? 'ON' : w.phase.toUpperCase()}: ${scope} since ${since.toTimeString().slice(0, 5)} by ${w.by}`,
+    w.reason ? `"${w.reason}"` : null,
+    end !== null ? (overdue ? `planned end ${new Date(end).toTimeString().slice(0, 5)} PASSED` : `until ${new Date(end).toTimeString().slice(0, 5)}`) : null,
+    `${w.stopped.length} stopped`,
+    w.lastError ? `last exit failed: ${w.lastError}` : null,
+    'm (Overview) or :maint off ends it',
+  ];
+  return parts.filter(Boolean).join(' · ');
+}
+
 const NO_BACKUPS = { subscribe: () => () => undefined, getSnapshot: (): BackupsSnapshot | null => null };
 
 /** The progress line of a running action: bytes, rate, elapsed. */
@@ -174,7 +202,7 @@ export function App(props: AppProps) {
   );
 }
 
-function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, onQuit, logs = null, logTail = 500, saveDirs, checks = null, backups = null, backupEnv }: AppProps) {
+function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, onQuit, logs = null, logTail = 500, saveDirs, checks = null, backups = null, backupEnv, maintenance = null, config }: AppProps) {
   const t = useTheme();
   const { exit } = useApp();
   const snap = useSyncExternalStore(docker.subscribe, docker.getSnapshot);
@@ -196,6 +224,8 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const [backupSel, setBackupSelState] = useState<string | null>(null);
   const backupSelRef = useRef<string | null>(null);
   const setBackupSel = (id: string | null) => { backupSelRef.current = id; setBackupSelState(id); };
+  const maint = useSyncExternalStore(maintenance?.subscribe ?? NO_MAINT.subscribe, maintenance?.getSnapshot ?? NO_MAINT.getSnapshot);
+  const maintOn = maint !== null && !maint.endedAt;
   const [view, setViewState] = useState(0);
   const viewRef = useRef(0);
   const [helpOffset, setHelpOffset] = useState(0);
@@ -254,7 +284,8 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const attention = checksRan ? failing.length : snap.containers.filter((c) => severity(c) === 2).length;
   const stripHeight = view === 0 ? hostStripHeight(hostState, width) : 0;
   const attentionHeight = view === 0 && attention > 0 ? 1 : 0;
-  const bodyHeight = Math.max(3, frameHeight - 2 - bannerHeight - 1 - stripHeight - attentionHeight - (flash ? 1 : 0));
+  const maintHeight = maintOn ? 1 : 0;
+  const bodyHeight = Math.max(3, frameHeight - 2 - bannerHeight - maintHeight - 1 - stripHeight - attentionHeight - (flash ? 1 : 0));
   const tableRows = bodyHeight - 1;
 
   // Keep the group header of the selected row in view with it.
@@ -360,9 +391,9 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const runTargetAction = async <P,>(action: ActionDef<P>, params: P, target: string, what: string) => {
     if (!runner || (readOnly && action.mutates)) {
       say('warn', `read-only: ${what} is unavailable — opsdeck was started with --read-only (or readOnly: true in the config)`);
-      return;
+      return null;
     }
-    if (backupSnap?.running[target]) { say('warn', `${target}: ${backupSnap.running[target]} — wait for it to finish`); return; }
+    if (backupSnap?.running[target]) { say('warn', `${target}: ${backupSnap.running[target]} — wait for it to finish`); return null; }
     const t0 = Date.now();
     let last = 0;
     const res = await runner.run(action, params, {
@@ -381,6 +412,49 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     if (res.result === 'ok') say('info', `${action.done} ${target} in ${formatElapsed(res.durationMs)}${res.detail ? ` — ${res.detail}` : ''}`);
     else if (res.result === 'cancelled') say(cancelNote.current ? 'warn' : 'info', cancelNote.current ?? `cancelled: ${target} was not touched`);
     else say('error', res.error ?? `${what} failed`);
+    return res;
+  };
+
+  /** m / :maint on|off — enter (the selected container's project) or leave the maintenance window. */
+  const maintenanceCommand = async (want: 'on' | 'off' | 'toggle', reason?: string) => {
+    const db = backupEnv?.db ?? null;
+    if (!db || !config) { say('error', 'maintenance needs the state store, which could not be opened (see opsdeck status)'); return; }
+    const on = maintenance?.getSnapshot();
+    const active = Boolean(on && !on.endedAt);
+    const doOn = want === 'on' || (want === 'toggle' && !active);
+    if (doOn && active) { say('info', `already in maintenance since ${on!.since} (${on!.project ?? 'the whole host'})`); return; }
+    if (!doOn && !active) { say('info', 'not in maintenance: nothing to end'); return; }
+    let res;
+    if (doOn) {
+      const project = selectedRow?.project ?? null;
+      let plan;
+      try { plan = await loadPlan(docker.reader, config, project); } catch (e) { say('error', `cannot plan maintenance: ${(e as Error).message}`); return; }
+      res = await runTargetAction(enterMaintenance, enterParams({ db, plan, reason: reason || 'maintenance from the cockpit' }), 'maintenance', 'maintenance');
+    } else {
+      res = await runTargetAction(exitMaintenance, exitParams({ db, config }), 'maintenance', 'ending maintenance');
+    }
+    void res;
+    maintenance?.refresh();
+  };
+
+  /** :maint run TASK — a maintenance task (vacuum:T, reindex:T, integrity:T, bgrewriteaof:T, backup:T, prune:images). */
+  const maintenanceTaskCommand = async (text: string) => {
+    const db = backupEnv?.db ?? null;
+    if (!db || !backups) { say('error', 'maintenance tasks need the state store'); return; }
+    let task;
+    try {
+      task = resolveTask(parseTask(text), backupSnap?.targets.map((t) => t.def) ?? [], snap.containers);
+    } catch (e) {
+      say('error', e instanceof TaskSpecError ? e.message : String(e));
+      return;
+    }
+    const res = task.kind === 'backup'
+      ? await runTargetAction(backupAction, backupParams({ target: task.target, db, dir: backupEnv!.dir, retention: backupEnv!.retention }), task.target.id, 'backup')
+      : task.kind === 'prune'
+        ? await runTargetAction(pruneTask, pruneParams({ what: task.what, db }), 'maintenance-task', 'prune')
+        : await runTargetAction(maintenanceTask, taskParams({ task, db }), 'maintenance-task', task.spec.label);
+    if (res) recordTaskOutcome(db, task.spec.label, res);
+    maintenance?.refresh();
   };
 
   const backupCommand = (cmd: 'backupRun' | 'backupVerify') => {
@@ -468,6 +542,14 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     if (!cmd) return;
     if (cmd === 'quit' || cmd === 'q') { onQuit(); exit(); return; }
     if (cmd === 'help') { setHelpOffset(0); setMode('help'); return; }
+    if (cmd === 'maint' || cmd === 'maintenance') {
+      const [sub, ...more] = rest;
+      if (sub === 'on') void maintenanceCommand('on', more.join(' '));
+      else if (sub === 'off') void maintenanceCommand('off');
+      else if (sub === 'run' && more.length) { for (const t of more) void maintenanceTaskCommand(t); }
+      else say('error', 'maint on [REASON] | maint off | maint run TASK (vacuum:T, reindex:T, integrity:T, bgrewriteaof:T, backup:T, prune:images)');
+      return;
+    }
     if (cmd === 'logs') {
       const found = arg ? resolveLogTarget(snap.containers, arg) : selectedRow ? { target: containerTarget(selectedRow) } : { error: 'logs of what? e.g. :logs NAME, :logs SERVICE or :logs PROJECT' };
       if ('error' in found) say('error', found.error);
@@ -480,7 +562,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       void runAction(cmd, row);
       return;
     }
-    say('error', `unknown command "${cmd}": try restart NAME, stop NAME, start NAME, logs NAME, quit`);
+    say('error', `unknown command "${cmd}": try restart NAME, stop NAME, start NAME, logs NAME, maint on|off|run TASK, quit`);
   };
 
   const dispatchControl = (ch: string, key: Key) => {
@@ -516,6 +598,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       case 'backupRun': backupCommand('backupRun'); return;
       case 'backupVerify': backupCommand('backupVerify'); return;
       case 'healthClose': setHealthDetails(false); return;
+      case 'maintenance': void maintenanceCommand('toggle'); return;
       case 'logs': if (selectedRow) showLogs(containerTarget(selectedRow)); return;
       case 'logsProject':
         if (selectedRow?.project) showLogs({ kind: 'project', project: selectedRow.project });
@@ -634,6 +717,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     <Box flexDirection="column" width={width} height={frameHeight}>
       <Header hostname={hostname} conn={snap.conn} view={view} attention={attention} readOnly={readOnly} width={width} />
       <DockerBanner conn={snap.conn} width={width} />
+      {maintOn ? <Text color={t.warn} bold inverse wrap="truncate">{truncate(maintenanceBanner(maint!, snap.at), width)}</Text> : null}
       <Box flexDirection="column" flexGrow={1}>{body}</Box>
       {flashHeight ? <Flash flash={flash} width={width} /> : null}
       <Footer scopes={scopes} width={width} extra={footerExtra} readOnly={readOnly} />

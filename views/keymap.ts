@@ -31,9 +31,10 @@ export const keymap: KeyBinding[] = [
   { command: 'pageDown', keys: ['PgDn'], description: 'page down', scope: 'list', mutates: false },
   { command: 'pageUp', keys: ['PgUp'], description: 'page up', scope: 'list', mutates: false },
   { command: 'filter', keys: ['/'], description: 'filter by name, service, project or image (Esc clears)', scope: 'list', mutates: false, footer: 'filter' },
-  { command: 'palette', keys: [':'], description: 'command palette: restart NAME, stop NAME, start NAME, logs NAME|PROJECT, quit (Tab completes)', scope: 'global', mutates: false, footer: 'cmd' },
+  { command: 'palette', keys: [':'], description: 'command palette: restart NAME, stop NAME, start NAME, logs NAME|PROJECT, maint on [REASON]|off|run TASK, quit (Tab completes)', scope: 'global', mutates: false, footer: 'cmd' },
   { command: 'restart', keys: ['r'], description: 'restart the selected container (asks first)', scope: 'overview', mutates: true, footer: 'restart' },
   { command: 'stopStart', keys: ['s'], description: 'stop the selected container (type its name to confirm), or start it if stopped', scope: 'overview', mutates: true, footer: 'stop/start' },
+  { command: 'maintenance', keys: ['m'], description: 'maintenance window on (the selected container\'s project: 503 page, stop its services; type the name to confirm) or off (start them, wait for health)', scope: 'overview', mutates: true, footer: 'maint' },
   { command: 'logs', keys: ['l'], description: 'logs of the selected container (view 2 opens the same)', scope: 'overview', mutates: false, footer: 'logs' },
   { command: 'logsProject', keys: ['L'], description: 'logs of the selected container\'s whole compose project, merged by time', scope: 'overview', mutates: false },
   { command: 'logFollow', keys: ['f', 'Space'], description: 'pause, or follow new lines again (paused: new lines are counted, not lost)', scope: 'logs', mutates: false, footer: 'pause/follow' },
@@ -83,7 +84,7 @@ export function footerEntries(scopes: Scope[]): { keys: string; label: string; m
 }
 
 /** Palette commands and what they take. */
-export const PALETTE_COMMANDS = ['restart', 'stop', 'start', 'logs', 'quit', 'help'] as const;
+export const PALETTE_COMMANDS = ['restart', 'stop', 'start', 'logs', 'maint', 'quit', 'help'] as const;
 
 /**
  * Tab completion for the palette: the command word first, then a container name. Returns the new

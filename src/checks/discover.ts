@@ -135,6 +135,8 @@ export function discoverChecks(
 
   add({ ...base, name: 'disk', kind: 'disk', spec: { kind: 'disk', name: 'disk', disk: {} } });
   add({ ...base, name: 'memory', kind: 'memory', spec: { kind: 'memory', name: 'memory', memory: {} } });
+  // One per host: ok unless a maintenance window's planned end passed 15 minutes ago.
+  add({ ...base, name: 'maintenance', kind: 'maintenance', spec: { kind: 'maintenance', name: 'maintenance' } });
 
   for (const c of sorted) {
     if (c.state !== 'running') continue;

@@ -7,6 +7,8 @@ import { AlertEngine } from '../alerts/engine.js';
 import { CheckScheduler } from './scheduler.js';
 import { discoverChecks } from './discover.js';
 import { latestGood } from '../store/backups.js';
+import type { MaintenanceModel } from '../model/maintenanceModel.js';
+import { currentMaintenance } from '../store/maintenance.js';
 
 export interface LiveChecks {
   scheduler: CheckScheduler;
@@ -22,7 +24,7 @@ export interface LiveChecks {
  * to its container, and results feed the alert engine (store + webhook) when a store is open.
  * The cockpit uses it; the agent will too.
  */
-export function startLiveChecks(opts: { docker: DockerModel; host: HostModel; config: Config; db: DB | null; onError?: (e: Error) => void }): LiveChecks {
+export function startLiveChecks(opts: { docker: DockerModel; host: HostModel; config: Config; db: DB | null; maintenance?: MaintenanceModel; onError?: (e: Error) => void }): LiveChecks {
   const { docker, host, config } = opts;
   const engine = opts.db ? new AlertEngine({ db: opts.db, alerts: config.alerts, onError: opts.onError }) : null;
   // CPU samples with their times, for "sustained for" (an hour at most).
@@ -44,7 +46,7 @@ export function startLiveChecks(opts: { docker: DockerModel; host: HostModel; co
       thresholds: config.thresholds,
       config,
       now: Date.now,
-      ...(opts.db ? { latestBackup: (target: string) => latestGood(opts.db!, target) } : {}),
+      ...(opts.db ? { latestBackup: (target: string) => latestGood(opts.db!, target), maintenance: () => currentMaintenance(opts.db!) } : {}),
     },
     confirmer: engine ?? undefined,
     confirm: config.alerts.confirm,
@@ -74,12 +76,26 @@ export function startLiveChecks(opts: { docker: DockerModel; host: HostModel; co
   scheduler.start();
   engine?.start();
 
+  // Maintenance silences the alerts of the services it stopped, whichever opsdeck started it.
+  let unsilence: (() => void) | null = null;
+  const onMaintenance = () => {
+    unsilence?.();
+    unsilence = null;
+    const w = opts.maintenance?.getSnapshot();
+    if (!engine || !w || w.endedAt) return;
+    const names = new Set([...w.plannedStop, ...w.stopped.map((s) => s.name)]);
+    unsilence = engine.silence((d) => Boolean(d.container && names.has(d.container)), 'maintenance');
+  };
+  const offMaintenance = opts.maintenance?.subscribe(onMaintenance);
+  onMaintenance();
+
   return {
     scheduler,
     engine,
     async stop() {
       offDocker();
       offHost();
+      offMaintenance?.();
       scheduler.stop();
       engine?.stop();
       if (engine) await Promise.race([engine.flush(), new Promise((r) => setTimeout(r, 3000).unref())]);

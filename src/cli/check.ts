@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openState } from '../store/db.js';
 import { latestGood } from '../store/backups.js';
+import { currentMaintenance, type MaintenanceWindow } from '../store/maintenance.js';
 import type { BackupRecord } from '../backup/types.js';
 /**
  * `opsdeck check [--json] [NAME…]`: every configured and discovered check, run once, now. A pure
@@ -148,14 +149,14 @@ export async function collectChecks(ctx: Context, names: readonly string[] = [],
   const sampler = new HostSampler();
   let hostSample: Promise<HostSnapshot> | null = null;
   // Backup checks read the history; a store that does not exist yet means no backup was ever made.
-  const store = selected.some((d) => d.kind === 'backup') ? openHistory(ctx) : null;
+  const store = selected.some((d) => d.kind === 'backup' || d.kind === 'maintenance') ? openHistory(ctx) : null;
   const env: Omit<CheckEnv, 'signal'> = {
     docker: reader,
     host: () => (hostSample ??= sampler.sample()),
     thresholds: ctx.config.thresholds,
     config: ctx.config,
     now: Date.now,
-    ...(store ? { latestBackup: store.latest } : {}),
+    ...(store ? { latestBackup: store.latest, maintenance: store.maintenance } : {}),
   };
   const unknown = (def: { name: string; kind: string }, message: string): CheckRun => ({
     name: def.name, kind: def.kind, result: { status: 'unknown', message, latencyMs: null, at: Date.now() },
@@ -173,11 +174,11 @@ export async function collectChecks(ctx: Context, names: readonly string[] = [],
 }
 
 /** The backup history for backup checks, without creating a store where there is none. */
-function openHistory(ctx: Context): { latest: (target: string) => BackupRecord | null; close: () => void } | null {
-  if (!existsSync(join(ctx.stateDir, 'opsdeck.db'))) return { latest: () => null, close: () => undefined };
+function openHistory(ctx: Context): { latest: (target: string) => BackupRecord | null; maintenance: () => MaintenanceWindow | null; close: () => void } | null {
+  if (!existsSync(join(ctx.stateDir, 'opsdeck.db'))) return { latest: () => null, maintenance: () => null, close: () => undefined };
   try {
     const { db } = openState(ctx.stateDir);
-    return { latest: (t) => latestGood(db, t), close: () => db.close() };
+    return { latest: (t) => latestGood(db, t), maintenance: () => currentMaintenance(db), close: () => db.close() };
   } catch {
     return null; // the checks say the history is not available here
   }

@@ -11,6 +11,7 @@ import { createControl } from '../docker/client.js';
 import { LogModel } from '../model/logModel.js';
 import { startLiveChecks } from '../checks/live.js';
 import { BackupsModel } from '../model/backupsModel.js';
+import { MaintenanceModel } from '../model/maintenanceModel.js';
 import { defaultBackupDir } from '../store/paths.js';
 import { policyOf } from '../backup/retention.js';
 import { join } from 'node:path';
@@ -51,8 +52,11 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
   // The Logs view's streams: opened by the view, closed when it is left.
   const logs = new LogModel(docker, { tail: ctx.config.logs.tail, maxLines: ctx.config.logs.maxLines, maxBytes: ctx.config.logs.maxBytes });
 
+  // The maintenance window (banner, m); every opsdeck shows it while it is open.
+  const maintenance = new MaintenanceModel(db);
+  maintenance.start();
   // Health checks: on their intervals, container checks on Docker's events; alerts need the store.
-  const live = startLiveChecks({ docker, host, config: ctx.config, db });
+  const live = startLiveChecks({ docker, host, config: ctx.config, db, maintenance });
 
   // Backup targets and their history (view 4).
   const backups = new BackupsModel(docker, ctx.config, db);
@@ -68,7 +72,7 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
   const instance = render(
     <App docker={docker} host={host} hostname={hostname()} readOnly={ctx.readOnly} color={ctx.color} ascii={ctx.ascii}
       thresholds={ctx.config.thresholds} runner={runner} onQuit={() => { quitting = true; }}
-      logs={logs} logTail={ctx.config.logs.tail} saveDirs={[process.cwd(), join(ctx.stateDir, 'logs')]} checks={live.scheduler} backups={backups} backupEnv={backupEnv} />,
+      logs={logs} logTail={ctx.config.logs.tail} saveDirs={[process.cwd(), join(ctx.stateDir, 'logs')]} checks={live.scheduler} backups={backups} backupEnv={backupEnv} maintenance={maintenance} config={ctx.config} />,
     { exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
   );
 
@@ -77,6 +81,7 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
     instance.unmount();
     void live.stop();
     backups.stop();
+    maintenance.stop();
     logs.close();
     docker.stop();
     host.stop();
@@ -99,6 +104,7 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
   } finally {
     out.off('resize', onResize);
     backups.stop();
+    maintenance.stop();
     logs.close();
     docker.stop();
     host.stop();

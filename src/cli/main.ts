@@ -286,6 +286,86 @@ export async function main(argv: string[]): Promise<number> {
       });
     });
 
+  const maintenance = program.command('maintenance').description('maintenance windows: on (503 page, stop services), run tasks, off (start them, healthy), status, history');
+  maintenance
+    .command('on')
+    .description('enter maintenance: write the flag file (the proxy answers 503), stop the services (asks for the scope\'s name)')
+    .option('-p, --project <project>', 'only this compose project (default: the whole host)')
+    .option('-r, --reason <text>', 'why (shown in status and in the flag file)')
+    .option('--for <duration>', 'planned length, e.g. 30m (the maintenance check warns 15 min after it)')
+    .option('--stop-timeout <duration>', 'per service: SIGTERM, then SIGKILL after this long (default 10s)')
+    .option('-y, --yes', 'confirm without asking (for scripts; required without a terminal)')
+    .addHelpText('after', [
+      '',
+      'Stops maintenance.stop from the config (container or service names), else every running service of',
+      'the scope except databases (postgres, redis, mysql) and proxies (nginx, traefik, caddy, haproxy):',
+      'dependents first (compose depends_on label), else in reverse name order. Each is recorded as it',
+      'goes, so an interrupted run can be finished with `opsdeck maintenance off`.',
+      'Already in maintenance: says since when, changes nothing, exit 0.',
+      'Exit status: 0 on; 1 failed, refused or cancelled; 2 bad option.',
+    ].join('\n'))
+    .action(async (opts: { project?: string; reason?: string; for?: string; stopTimeout?: string; yes?: boolean }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { runMaintenanceOn } = await import('./maintenance.js');
+      result = await runMaintenanceOn(ctx, opts);
+    });
+  maintenance
+    .command('off')
+    .description('leave maintenance: start what was stopped (dependencies first), wait until healthy, remove the flag')
+    .option('--timeout <duration>', 'how long each service gets to run and be healthy (default 120s)')
+    .option('-y, --yes', 'confirm without asking (for scripts; required without a terminal)')
+    .addHelpText('after', [
+      '',
+      'Works from the recorded list: services already running and a missing flag file are fine.',
+      'If a service does not come back (not running, unhealthy, timed out), maintenance stays on, the',
+      'flag stays, and the service is named with its state, exit code and last health output: exit 1.',
+      'Not in maintenance: says so, exit 0.',
+    ].join('\n'))
+    .action(async (opts: { timeout?: string; yes?: boolean }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { runMaintenanceOff } = await import('./maintenance.js');
+      result = await runMaintenanceOff(ctx, opts);
+    });
+  maintenance
+    .command('run')
+    .description('run maintenance tasks: the named ones (KIND:ARG), else maintenance.tasks from the config')
+    .argument('[tasks...]', 'vacuum:T, reindex:T, integrity:T, bgrewriteaof:T, backup:T, prune:images, prune:containers')
+    .option('--timeout <duration>', 'database tasks give up after this long (default 1h)')
+    .option('-y, --yes', 'confirm without asking (for scripts; required without a terminal)')
+    .addHelpText('after', [
+      '',
+      'T is a backup target id (configured or discovered), a postgres/redis container name, or for SQLite',
+      'CONTAINER:/path/file.db. Database tasks run inside the container: VACUUM ANALYZE, REINDEX DATABASE,',
+      'pg_amcheck; sqlite3 VACUUM, REINDEX, PRAGMA integrity_check; redis-cli BGREWRITEAOF. prune lists',
+      'what it would remove first (never a container this maintenance window stopped).',
+      'Each task runs through the runner (lock, audit) and is recorded in the open window.',
+      'Exit status: 0 all ok; 1 a task failed, was refused or cancelled; 2 unknown task or bad option.',
+    ].join('\n'))
+    .action(async (tasks: string[], opts: { timeout?: string; yes?: boolean }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { runMaintenanceTasks } = await import('./maintenance.js');
+      result = await runMaintenanceTasks(ctx, tasks, opts);
+    });
+  maintenance
+    .command('status')
+    .description('the open maintenance window: scope, reason, who, since, planned end, flag, what was stopped, tasks')
+    .option('--json', 'machine-readable JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { runMaintenanceStatus } = await import('./maintenance.js');
+      result = await runMaintenanceStatus(ctx, opts);
+    });
+  maintenance
+    .command('history')
+    .description('past maintenance windows, newest first: start, end, duration, what was stopped, tasks')
+    .option('--json', 'machine-readable JSON')
+    .option('-n, --limit <n>', 'how many windows', '50')
+    .action(async (opts: { json?: boolean; limit?: string }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const { runMaintenanceHistory } = await import('./maintenance.js');
+      result = await runMaintenanceHistory(ctx, opts);
+    });
+
   const config = program.command('config').description('check, print or create the configuration');
   config
     .command('check')

@@ -8,6 +8,7 @@ import { mapLimit } from '../model/observable.js';
 import { formatBytes, formatDuration, formatPercent, padEnd, truncate } from '../format.js';
 import { safeText } from '../sanitize.js';
 import type { Context } from './context.js';
+import { summarize, type MaintenanceSummary } from '../maintenance/state.js';
 
 export interface StatusContainer {
   id: string;
@@ -34,7 +35,8 @@ export interface StatusSnapshot {
   containers: StatusContainer[];
   checks: { name: string; status: 'ok' | 'warn' | 'crit' | 'unknown'; message: string; latencyMs: number | null }[];
   alerts: { name: string; status: string; message: string; since: string }[];
-  maintenance: { active: boolean };
+  /** The open maintenance window (src/maintenance/state.ts summarize): scope, reason, by, since, plannedEnd, stopped … */
+  maintenance: MaintenanceSummary;
 }
 
 function hostPart({ at: _at, ...h }: HostSnapshot): StatusSnapshot['host'] {
@@ -104,12 +106,15 @@ export async function collectStatus(ctx: Context): Promise<StatusSnapshot> {
   const { runs } = await checksP;
   const checks: StatusSnapshot['checks'] = runs.map((r) => ({ name: r.name, status: r.result.status, message: r.result.message, latencyMs: r.result.latencyMs }));
   let alerts: StatusSnapshot['alerts'] = [];
+  let maintenance: MaintenanceSummary = { active: false };
   try {
     const { openStore } = await import('./actions.js');
     const { activeAlerts } = await import('../store/checks.js');
+    const { currentMaintenance } = await import('../store/maintenance.js');
     const { db } = openStore(ctx);
     if (db) {
       try {
+        maintenance = summarize(currentMaintenance(db));
         alerts = activeAlerts(db).map((a) => ({ name: a.name, status: a.status, message: a.message, since: a.since }));
       } finally {
         db.close();
@@ -125,7 +130,7 @@ export async function collectStatus(ctx: Context): Promise<StatusSnapshot> {
     containers,
     checks,
     alerts,
-    maintenance: { active: false },
+    maintenance,
   };
 }
 
@@ -154,6 +159,9 @@ export function formatStatus(s: StatusSnapshot, width?: number): string {
   }
   const failing = s.checks.filter((c) => c.status !== 'ok');
   out.push(failing.length ? `attention: ${failing.map((c) => `${safeText(c.name)} ${c.status} (${safeText(c.message)})`).join(', ')}` : 'attention: nothing');
-  out.push(`maintenance: ${s.maintenance.active ? 'ON' : 'off'}`);
+  const m = s.maintenance;
+  out.push(m.active
+    ? `maintenance: ON (${safeText(m.scope ?? '?')}) since ${m.since ?? '?'} by ${safeText(m.by ?? '?')}${m.reason ? `: ${safeText(m.reason)}` : ''}${m.plannedEnd ? `; planned end ${m.plannedEnd}` : ''}${m.stopped?.length ? `; stopped ${m.stopped.map(safeText).join(', ')}` : ''}${m.lastError ? `; ${safeText(m.lastError)}` : ''}`
+    : 'maintenance: off');
   return (width ? out.map((l) => truncate(l, Math.max(40, width))) : out).join('\n');
 }

@@ -91,4 +91,34 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       CREATE INDEX backups_started ON backups(started_at);
     `,
   },
+  {
+    version: 4,
+    name: 'maintenance windows',
+    sql: `
+      -- One row per maintenance window (src/store/maintenance.ts). At most one is open (ended_at NULL):
+      -- the partial unique index makes a second "enter" fail instead of racing. stopped and tasks are
+      -- JSON arrays, rewritten as each container is stopped and each task ends, so a process killed
+      -- half-way leaves a window the next one can show and finish.
+      CREATE TABLE maintenance_windows (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        scope        TEXT    NOT NULL,
+        project      TEXT,
+        reason       TEXT    NOT NULL DEFAULT '',
+        by_user      TEXT    NOT NULL,
+        host         TEXT    NOT NULL,
+        phase        TEXT    NOT NULL CHECK (phase IN ('entering', 'on', 'exiting', 'ended')),
+        started_at   TEXT    NOT NULL,
+        planned_end  TEXT,
+        ended_at     TEXT,
+        duration_ms  INTEGER,
+        flag_file    TEXT,
+        planned_stop TEXT    NOT NULL DEFAULT '[]',
+        stopped      TEXT    NOT NULL DEFAULT '[]',
+        tasks        TEXT    NOT NULL DEFAULT '[]',
+        last_error   TEXT
+      );
+      CREATE UNIQUE INDEX maintenance_one_open ON maintenance_windows(phase IS NOT 'ended') WHERE ended_at IS NULL;
+      CREATE INDEX maintenance_started ON maintenance_windows(started_at);
+    `,
+  },
 ];

@@ -122,6 +122,8 @@ describe('read-only cockpit', () => {
     await term.type('?');
     await term.waitFor('[changes things — unavailable: read-only]');
     await term.keys('Escape');
+    // Esc and q sent together read as Alt-q: wait for the help to close first.
+    await term.waitFor((x) => !x.includes('Keys — Esc or ? closes') && x.includes('NAME'));
     await term.type('q');
     await term.waitFor('EXIT=0');
     assert.equal((await inspect(workerId)).State.StartedAt, before);

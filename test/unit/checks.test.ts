@@ -46,6 +46,7 @@ test('discoverChecks: a container check per container, db checks by image, host 
     'postgres:demo_db_1',
     'disk',
     'memory',
+    'maintenance',
     'logs:demo_app_1',
     'logs:demo_cache_1',
     'logs:demo_db_1',
@@ -91,6 +92,7 @@ test('discoverChecks: configured checks first; a discovered check covering the s
     'discovered redis:shop-cache', // its container check lost to the configured check of that name
     'discovered container:shop-db', // the postgres check covers the server, not the container
     'discovered memory',
+    'discovered maintenance',
     'discovered logs:shop-cache',
     'discovered logs:shop-db',
   ]);

@@ -89,7 +89,7 @@ test('commandFor: every keymap command is reachable', () => {
   ];
   for (const mode of MODES) {
     for (const view of [0, 1, 2, 3]) {
-      for (const input of [...inputs, 'l', 'L', 'f', '!', 'e', 'E', 'w', 'W', 't', 'z', 'p', 'T', 'b', 'v']) {
+      for (const input of [...inputs, 'l', 'L', 'f', '!', 'e', 'E', 'w', 'W', 't', 'z', 'p', 'T', 'b', 'v', 'm']) {
         for (const f of flags) {
           const cmd = commandFor(input, key(f), mode, view);
           if (cmd !== null) produced.add(cmd);

@@ -6,6 +6,7 @@ import { runContainer } from './container.js';
 import { runCpu, runDisk, runMemory } from './host.js';
 import { runHttp } from './http.js';
 import { runLogs } from './logs.js';
+import { runMaintenance } from './maintenance.js';
 import { runPostgres } from './postgres.js';
 import { runRedis } from './redis.js';
 import { runSqlite } from './sqlite.js';
@@ -26,4 +27,5 @@ export const KINDS: Record<CheckKindName, CheckKindRunner> = {
   logs: runLogs,
   command: runCommand,
   backup: runBackup,
+  maintenance: runMaintenance,
 };

@@ -18,7 +18,6 @@
  * The store travels in the params (steps see only the Docker context); `state` collects what the
  * steps learn, for the result line, the audit record and the cockpit.
  */
-import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { RetentionPolicyError, type RetentionPlan, type RetentionPolicy } from '../src/backup/retention.js';
 import {
@@ -31,11 +30,9 @@ import { freeBytes } from '../src/backup/writer.js';
 import type { DockerReader } from '../src/docker/client.js';
 import { formatAge, formatBytes } from '../src/format.js';
 import { safeText } from '../src/sanitize.js';
-import { appendAudit } from '../src/store/audit.js';
 import { backupLockKey, type StoredBackup } from '../src/store/backups.js';
 import type { DB } from '../src/store/db.js';
-import { breakLock, isStale, type LockHolder } from '../src/store/locks.js';
-import { currentUser } from '../src/store/paths.js';
+import { breakStaleLock, type LockHolder } from '../src/store/locks.js';
 import { PreflightError, type ActionDef, type Confirmation } from './types.js';
 
 // --- shared --------------------------------------------------------------------------------------
@@ -78,21 +75,7 @@ export function describePolicy(p: RetentionPolicy | null): string {
  * one on another host, is left alone (the runner then refuses, naming it).
  */
 function breakStaleBackupLock(db: DB, targetId: string): LockHolder | null {
-  const key = backupLockKey(targetId);
-  const row = db.prepare('SELECT target, action, pid, host, user, started_at FROM locks WHERE target = ?').get(key) as
-    | { target: string; action: string; pid: number; host: string; user: string; started_at: string }
-    | undefined;
-  if (!row) return null;
-  const holder: LockHolder = { target: row.target, action: row.action, pid: row.pid, host: row.host, user: row.user, startedAt: row.started_at };
-  if (!isStale(holder)) return null;
-  const broken = breakLock(db, key);
-  if (broken) {
-    appendAudit(db, {
-      at: new Date().toISOString(), user: currentUser(), host: hostname(), action: 'lock.break', target: key,
-      params: { ...broken, reason: 'its holder is no longer running; broken before a new backup' }, result: 'ok', error: null, durationMs: 0,
-    });
-  }
-  return broken;
+  return breakStaleLock(db, backupLockKey(targetId), 'its holder is no longer running; broken before a new backup');
 }
 
 const PROGRESS_EVERY_MS = 200;

@@ -28,9 +28,8 @@ import type { DockerReader } from '../src/docker/client.js';
 import { formatDuration } from '../src/format.js';
 import { errorText, type RunResult } from '../src/run/runner.js';
 import { safeText } from '../src/sanitize.js';
-import { appendAudit } from '../src/store/audit.js';
 import type { DB } from '../src/store/db.js';
-import { breakLock, isStale, type LockHolder } from '../src/store/locks.js';
+import { breakStaleLock, type LockHolder } from '../src/store/locks.js';
 import {
   closeWindow, currentMaintenance, openWindow, recordStarted, recordStopped, recordTask, setPhase, type MaintenanceWindow,
 } from '../src/store/maintenance.js';
@@ -44,21 +43,8 @@ export { plan } from '../src/maintenance/plan.js';
 export const MAINTENANCE_LOCK = 'maintenance';
 
 /** Breaks the `maintenance` lock when its holder is a dead process on this host (audited). */
-function breakStaleLock(db: DB, key: string): LockHolder | null {
-  const row = db.prepare('SELECT target, action, pid, host, user, started_at FROM locks WHERE target = ?').get(key) as
-    | { target: string; action: string; pid: number; host: string; user: string; started_at: string }
-    | undefined;
-  if (!row) return null;
-  const holder: LockHolder = { target: row.target, action: row.action, pid: row.pid, host: row.host, user: row.user, startedAt: row.started_at };
-  if (!isStale(holder)) return null;
-  const broken = breakLock(db, key);
-  if (broken) {
-    appendAudit(db, {
-      at: new Date().toISOString(), user: currentUser(), host: hostname(), action: 'lock.break', target: key,
-      params: { ...broken, reason: 'its holder is no longer running; broken before a new maintenance action' }, result: 'ok', error: null, durationMs: 0,
-    });
-  }
-  return broken;
+function breakStaleMaintenanceLock(db: DB): LockHolder | null {
+  return breakStaleLock(db, MAINTENANCE_LOCK, 'its holder is no longer running; broken before a new maintenance action');
 }
 
 /**
@@ -143,7 +129,7 @@ export const enterMaintenance: ActionDef<EnterParams> = {
     ...(p.state.brokenLock ? { brokeStaleLockOfPid: p.state.brokenLock.pid } : {}),
   }),
   async preflight(p) {
-    p.state.brokenLock = breakStaleLock(p.db, MAINTENANCE_LOCK);
+    p.state.brokenLock = breakStaleMaintenanceLock(p.db);
     const open = currentMaintenance(p.db);
     if (open) throw new PreflightError(`already ${describeWindow(open)}`);
     if (p.plan.unknown.length) throw new PreflightError(`maintenance.stop names ${p.plan.unknown.map((n) => `"${safeText(n)}"`).join(', ')}, which ${p.plan.unknown.length === 1 ? 'is' : 'are'} no container here`);
@@ -297,7 +283,7 @@ export const exitMaintenance: ActionDef<ExitParams> = {
     ...(p.state.brokenLock ? { brokeStaleLockOfPid: p.state.brokenLock.pid } : {}),
   }),
   async preflight(p) {
-    p.state.brokenLock = breakStaleLock(p.db, MAINTENANCE_LOCK);
+    p.state.brokenLock = breakStaleMaintenanceLock(p.db);
     p.window = currentMaintenance(p.db);
     if (!p.window) throw new PreflightError('not in maintenance');
     p.flagFile = p.window.flagFile ?? p.flagFile;

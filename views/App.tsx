@@ -38,7 +38,7 @@ import type { MaintenanceModel } from '../src/model/maintenanceModel.js';
 import type { MaintenanceWindow } from '../src/store/maintenance.js';
 import type { Config } from '../config/schema.js';
 import { enterMaintenance, enterParams, exitMaintenance, exitParams, loadPlan, maintenanceTask, pruneParams, pruneTask, recordTaskOutcome, taskParams } from '../actions/maintenance.js';
-import { parseTask, resolveTask, TaskSpecError } from '../src/maintenance/tasks.js';
+import { configuredTasks, parseTask, resolveTask, TaskSpecError } from '../src/maintenance/tasks.js';
 
 export interface AppProps {
   docker: DockerModel;
@@ -638,7 +638,15 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       case 'paletteBackspace': setPalette(paletteRef.current.slice(0, -1)); return;
       case 'paletteClose': setPalette(''); setMode('normal'); return;
       case 'paletteComplete': {
-        const names = [...snap.containers.map((c) => c.name), ...new Set(snap.containers.flatMap((c) => (c.project ? [c.project] : [])))];
+        // After "maint run": the configured tasks and one of each kind per backup target (the task menu).
+        const maintRun = /^(maint|maintenance) run /.test(paletteRef.current);
+        const names = /^(maint|maintenance) \S*$/.test(paletteRef.current) ? ['on', 'off', 'run'] : maintRun
+          ? [...new Set([
+            ...(config ? configuredTasks(config).map((t) => t.label) : []),
+            ...(backupSnap?.targets ?? []).flatMap((t) => (t.def.kind === 'postgres' ? ['vacuum', 'reindex', 'backup'] : t.def.kind === 'sqlite' ? ['vacuum', 'integrity', 'backup'] : t.def.kind === 'redis' ? ['bgrewriteaof', 'backup'] : ['backup']).map((k) => `${k}:${t.def.id}`)),
+            'prune:images', 'prune:containers',
+          ])]
+          : [...snap.containers.map((c) => c.name), ...new Set(snap.containers.flatMap((c) => (c.project ? [c.project] : [])))];
         const { text, options } = completePalette(paletteRef.current, names);
         setPalette(text);
         if (options.length > 1) say('info', options.slice(0, 8).join('  '));

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
+import { appendAudit } from './audit.js';
 import type { DB } from './db.js';
+import { currentUser } from './paths.js';
 
 export interface LockHolder {
   target: string;
@@ -90,4 +92,23 @@ export function breakLock(db: DB, target: string, opts: { force?: boolean } = {}
   }
   db.prepare('DELETE FROM locks WHERE target = ? AND pid = ? AND host = ?').run(h.target, h.pid, h.host);
   return h;
+}
+
+/**
+ * Breaks the lock on `key` only when its holder is provably gone (a dead pid on this host), audited
+ * as `lock.break` like `opsdeck unlock` with `reason` in the params. A live holder, or one on another
+ * host, is left alone: null (as when there is no lock).
+ */
+export function breakStaleLock(db: DB, key: string, reason: string): LockHolder | null {
+  const row = db.prepare('SELECT target, action, pid, host, user, started_at FROM locks WHERE target = ?').get(key) as Row | undefined;
+  if (!row) return null;
+  if (!isStale(toHolder(row))) return null;
+  const broken = breakLock(db, key);
+  if (broken) {
+    appendAudit(db, {
+      at: new Date().toISOString(), user: currentUser(), host: hostname(), action: 'lock.break', target: key,
+      params: { ...broken, reason }, result: 'ok', error: null, durationMs: 0,
+    });
+  }
+  return broken;
 }

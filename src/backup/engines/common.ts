@@ -14,7 +14,7 @@ import type { DockerReader } from '../../docker/client.js';
 import { exec, execNotFound, type ExecResult } from '../../checks/kinds/exec.js';
 import { abortError, dockerStatus, errorMessage, oneLine } from '../../checks/kinds/util.js';
 import { safeText } from '../../sanitize.js';
-import type { EngineContext } from '../types.js';
+import type { EngineContext, VerifyResult } from '../types.js';
 
 /** Short commands (versions, queries, BGSAVE, rm) get this long. */
 export const SHORT_TIMEOUT_MS = 60_000;
@@ -253,6 +253,45 @@ export async function removeInContainer(reader: DockerReader, container: string,
   }
 }
 
+/** The first `n` bytes of a host file as latin1 (zero bytes past the end of a shorter file). */
+export async function readMagic(file: string, n: number): Promise<string> {
+  const head = Buffer.alloc(n);
+  const h = await fsp.open(file, 'r');
+  try {
+    await h.read(head, 0, n, 0);
+  } finally {
+    await h.close();
+  }
+  return head.toString('latin1');
+}
+
+/**
+ * Verification with a tool that runs in the target's container: no container → `onHost()`; a
+ * container that does not run → `onHost(why)` when this host has `hostTool`, else "cannot verify";
+ * otherwise the file is copied into the container's /tmp (as `opsdeck-verify-…<ext>`), handed to
+ * `inContainer`, and removed again however that ends.
+ */
+export async function verifyInContainerOrHost(
+  file: string,
+  container: string | undefined,
+  ctx: Pick<EngineContext, 'docker' | 'signal'>,
+  o: { hostTool: string; ext: string; onHost: (why?: string) => Promise<VerifyResult>; inContainer: (inside: string, container: string) => Promise<VerifyResult> },
+): Promise<VerifyResult> {
+  if (container === undefined) return o.onHost();
+  try {
+    await runningContainer(ctx.docker, container);
+  } catch (e) {
+    if (await hostHas(o.hostTool)) return o.onHost((e as Error).message);
+    return { ok: false, message: `cannot verify: ${(e as Error).message}` };
+  }
+  const inside = await copyFileInto(ctx.docker, container, file, '/tmp', tmpName('opsdeck-verify', o.ext), ctx.signal);
+  try {
+    return await o.inContainer(inside, container);
+  } finally {
+    await removeInContainer(ctx.docker, container, inside);
+  }
+}
+
 /** Lists a tar (gzip or not): entry count, or throws for a damaged or truncated archive. */
 export async function listTar(file: string, signal: AbortSignal, gzip = true): Promise<{ entries: number; bytes: number; names: string[] }> {
   if (signal.aborted) throw abortError(signal);
@@ -291,6 +330,18 @@ export async function listTar(file: string, signal: AbortSignal, gzip = true): P
     plain.destroy();
   }
   return { entries, bytes, names };
+}
+
+/** Verifies a .tar.gz by listing it: ok with its entry count, not ok when empty or unreadable. */
+export async function verifyTarGz(file: string, signal: AbortSignal): Promise<VerifyResult> {
+    try {
+      const { entries, bytes } = await listTar(file, signal);
+      if (entries === 0) return { ok: false, message: 'tar: the archive is empty' };
+      return { ok: true, message: `tar: ${entries} entries, ${bytes} bytes of file data` };
+    } catch (e) {
+      if (signal.aborted) throw e;
+      return { ok: false, message: `tar listing failed: ${(e as Error).message}` };
+    }
 }
 
 /** gunzips a host file into a new host file (0600). */

@@ -10,6 +10,7 @@
  */
 import { Writable } from 'node:stream';
 import type { DockerReader } from '../../docker/client.js';
+import { startExec } from '../../checks/kinds/exec.js';
 import { abortError } from '../../checks/kinds/util.js';
 
 /** stderr kept; the rest is counted and dropped. */
@@ -142,18 +143,7 @@ export async function execStream(
   if (signal.aborted) throw abortError(signal);
   const killable = opts.killable ?? true;
   const cmd = killable ? ['sh', '-c', `echo "${PID_MARKER} $$" >&2; exec "$@"`, 'sh', ...argv] : argv;
-  const c = reader.raw.getContainer(container);
-  const ex = await c.exec({
-    Cmd: cmd,
-    AttachStdin: false,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: false,
-    ...(opts.user ? { User: opts.user } : {}),
-    ...(opts.env ? { Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) } : {}),
-  });
-  if (signal.aborted) throw abortError(signal);
-  const stream = (await ex.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & { destroy(): void };
+  const { ex, stream } = await startExec(reader, container, cmd, opts);
   const demux = new Demux(stdout, opts.onData);
 
   const pidOf = (): string | undefined => new RegExp(`^${PID_MARKER} (\\d+)$`, 'm').exec(demux.stderr())?.[1];

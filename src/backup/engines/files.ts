@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { create as tarCreate } from 'tar';
 import { safeText } from '../../sanitize.js';
 import type { BackupEngine, DetailValue, TargetDef } from '../types.js';
-import { gzipInto, listTar } from './common.js';
+import { gzipInto, verifyTarGz } from './common.js';
 import { Readable } from 'node:stream';
 
 function pathsOf(target: TargetDef): string[] {
@@ -96,14 +96,7 @@ export const filesEngine: BackupEngine = {
     return { extension: '.tar.gz', details };
   },
 
-  async verify(file, _target, ctx) {
-    try {
-      const { entries, bytes } = await listTar(file, ctx.signal);
-      if (entries === 0) return { ok: false, message: 'tar: the archive is empty' };
-      return { ok: true, message: `tar: ${entries} entries, ${bytes} bytes of file data` };
-    } catch (e) {
-      if (ctx.signal.aborted) throw e;
-      return { ok: false, message: `tar listing failed: ${(e as Error).message}` };
-    }
+  verify(file, _target, ctx) {
+    return verifyTarGz(file, ctx.signal);
   },
 };

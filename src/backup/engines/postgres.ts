@@ -7,7 +7,6 @@
  * /tmp for the moment), or with this host's pg_restore for host targets.
  */
 import { spawn } from 'node:child_process';
-import { promises as fsp } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { BackupTargetOf } from '../../../config/schema.js';
 import { NotInstalledError, runProcess, type ExecResult } from '../../checks/kinds/exec.js';
@@ -15,8 +14,8 @@ import { abortError, resolveHost } from '../../checks/kinds/util.js';
 import { safeText } from '../../sanitize.js';
 import type { BackupEngine, DetailValue, EngineContext, EngineOutput, TargetDef, VerifyResult } from '../types.js';
 import {
-  byteCounter, commandFailed, copyFileInto, hostHas, imageOf, removeInContainer, run, runningContainer, SHORT_TIMEOUT_MS,
-  stderrSummary, tmpName,
+  byteCounter, commandFailed, hostHas, imageOf, readMagic, run, runningContainer, SHORT_TIMEOUT_MS, stderrSummary,
+  verifyInContainerOrHost,
 } from './common.js';
 import { execStream, STDERR_CAP } from './execStream.js';
 
@@ -238,32 +237,20 @@ export const postgresEngine: BackupEngine = {
   },
 
   async verify(file, target, ctx) {
-    const head = Buffer.alloc(5);
-    const h = await fsp.open(file, 'r');
-    try {
-      await h.read(head, 0, 5, 0);
-    } finally {
-      await h.close();
-    }
-    if (head.toString('latin1') !== 'PGDMP') return { ok: false, message: 'not a pg_dump custom-format archive (no PGDMP header)' };
-    const spec = specOf(target);
-    if (spec.container === undefined) return verifyWithHost(file, ctx);
-    const container = spec.container;
-    try {
-      await runningContainer(ctx.docker, container);
-    } catch (e) {
-      if (await hostHas('pg_restore')) return verifyWithHost(file, ctx, (e as Error).message);
-      return { ok: false, message: `cannot verify: ${(e as Error).message}` };
-    }
-    const inside = await copyFileInto(ctx.docker, container, file, '/tmp', tmpName('opsdeck-verify', '.dump'), ctx.signal);
-    try {
-      const r = await run(ctx, container, ['pg_restore', '--list', inside], { timeoutMs: 10 * 60_000 });
-      return listResult(r);
-    } catch (e) {
-      if (/^no pg_restore in container/.test((e as Error).message) && (await hostHas('pg_restore'))) return verifyWithHost(file, ctx, (e as Error).message);
-      throw e;
-    } finally {
-      await removeInContainer(ctx.docker, container, inside);
-    }
+    if ((await readMagic(file, 5)) !== 'PGDMP') return { ok: false, message: 'not a pg_dump custom-format archive (no PGDMP header)' };
+    return verifyInContainerOrHost(file, specOf(target).container, ctx, {
+      hostTool: 'pg_restore',
+      ext: '.dump',
+      onHost: (why) => verifyWithHost(file, ctx, why),
+      inContainer: async (inside, container) => {
+        try {
+          const r = await run(ctx, container, ['pg_restore', '--list', inside], { timeoutMs: 10 * 60_000 });
+          return listResult(r);
+        } catch (e) {
+          if (/^no pg_restore in container/.test((e as Error).message) && (await hostHas('pg_restore'))) return verifyWithHost(file, ctx, (e as Error).message);
+          throw e;
+        }
+      },
+    });
   },
 };

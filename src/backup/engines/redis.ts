@@ -14,8 +14,8 @@ import { abortError, oneLine } from '../../checks/kinds/util.js';
 import { safeText } from '../../sanitize.js';
 import type { BackupEngine, DetailValue, EngineContext, VerifyResult } from '../types.js';
 import {
-  byteCounter, commandFailed, containerPathStat, copyFileInto, extractSingleFile, getArchive, hostHas, imageOf, removeInContainer, run,
-  runningContainer, SHORT_TIMEOUT_MS, tmpName,
+  byteCounter, commandFailed, containerPathStat, extractSingleFile, getArchive, imageOf, readMagic, run, runningContainer, SHORT_TIMEOUT_MS,
+  tmpName, verifyInContainerOrHost,
 } from './common.js';
 
 type RedisSpec = BackupTargetOf<'redis'>['redis'];
@@ -285,32 +285,20 @@ export const redisEngine: BackupEngine = {
   },
 
   async verify(file, target, ctx) {
-    const head = Buffer.alloc(5);
-    const h = await fsp.open(file, 'r');
-    try {
-      await h.read(head, 0, 5, 0);
-    } finally {
-      await h.close();
-    }
-    if (head.toString('latin1') !== 'REDIS') return { ok: false, message: 'not an RDB file (no REDIS header)' };
-    const spec = specOf(target);
-    if (spec.container === undefined) return verifyOnHost(file, ctx);
-    const container = spec.container;
-    try {
-      await runningContainer(ctx.docker, container);
-    } catch (e) {
-      if (await hostHas('redis-check-rdb')) return verifyOnHost(file, ctx, (e as Error).message);
-      return { ok: false, message: `cannot verify: ${(e as Error).message}` };
-    }
-    const inside = await copyFileInto(ctx.docker, container, file, '/tmp', tmpName('opsdeck-verify', '.rdb'), ctx.signal);
-    try {
-      const r = await run(ctx, container, ['redis-check-rdb', inside], { timeoutMs: 10 * 60_000 });
-      return checkRdbResult(r);
-    } catch (e) {
-      if (/^no redis-check-rdb in container/.test((e as Error).message)) return verifyOnHost(file, ctx, (e as Error).message);
-      throw e;
-    } finally {
-      await removeInContainer(ctx.docker, container, inside);
-    }
+    if ((await readMagic(file, 5)) !== 'REDIS') return { ok: false, message: 'not an RDB file (no REDIS header)' };
+    return verifyInContainerOrHost(file, specOf(target).container, ctx, {
+      hostTool: 'redis-check-rdb',
+      ext: '.rdb',
+      onHost: (why) => verifyOnHost(file, ctx, why),
+      inContainer: async (inside, container) => {
+        try {
+          const r = await run(ctx, container, ['redis-check-rdb', inside], { timeoutMs: 10 * 60_000 });
+          return checkRdbResult(r);
+        } catch (e) {
+          if (/^no redis-check-rdb in container/.test((e as Error).message)) return verifyOnHost(file, ctx, (e as Error).message);
+          throw e;
+        }
+      },
+    });
   },
 };

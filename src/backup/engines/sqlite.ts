@@ -7,12 +7,11 @@
  * Verification: gunzip to scratch, PRAGMA integrity_check.
  */
 import { createReadStream, promises as fsp } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, posix } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { BackupTargetOf } from '../../../config/schema.js';
-import { abortError, oneLine } from '../../checks/kinds/util.js';
+import { oneLine } from '../../checks/kinds/util.js';
 import { safeText } from '../../sanitize.js';
+import { runSqliteWorker } from '../../sqlite/worker.js';
 import type { BackupEngine, DetailValue, EngineContext, EngineOutput, TargetDef } from '../types.js';
 import {
   containerPathStat, engineIsLocal, extractSingleFile, getArchive, gunzipTo, gzipInto, gzipWriter, imageOf, removeInContainer,
@@ -62,29 +61,8 @@ type WorkerReply =
   | { ok: true; journal?: string; version?: string; pages?: number; rows?: string[]; tables?: number }
   | { ok: false; code: string; message: string };
 
-let sqliteModule: string | undefined;
-
 function inWorker(data: { op: 'backup'; path: string; dest: string } | { op: 'integrity'; path: string }, signal: AbortSignal): Promise<WorkerReply> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  sqliteModule ??= createRequire(import.meta.url).resolve('better-sqlite3');
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: sqliteModule, ...data } });
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const onAbort = () => {
-      void worker.terminate();
-      settle(() => reject(abortError(signal)));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    worker.once('message', (m: WorkerReply) => settle(() => resolve(m)));
-    worker.once('error', (e) => settle(() => reject(e)));
-    worker.once('exit', (code) => settle(() => reject(new Error(`sqlite worker exited (${code}) without an answer`))));
-  });
+  return runSqliteWorker<WorkerReply>(WORKER_SOURCE, data, signal);
 }
 
 // --- backup --------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import type { DockerReader } from '../../docker/client.js';
 import { dockerStatus, errorMessage } from '../../checks/kinds/util.js';
 import { safeText } from '../../sanitize.js';
 import type { BackupEngine, DetailValue, TargetDef } from '../types.js';
-import { engineIsLocal, getArchive, gzipInto, listTar, tmpName } from './common.js';
+import { engineIsLocal, getArchive, gzipInto, tmpName, verifyTarGz } from './common.js';
 
 function volumeOf(target: TargetDef): string {
   if (target.spec.kind !== 'volume') throw new Error(`target ${target.id} is not a volume target`);
@@ -136,14 +136,7 @@ export const volumeEngine: BackupEngine = {
     return { extension: '.tar.gz', details };
   },
 
-  async verify(file, _target, ctx) {
-    try {
-      const { entries, bytes } = await listTar(file, ctx.signal);
-      if (entries === 0) return { ok: false, message: 'tar: the archive is empty' };
-      return { ok: true, message: `tar: ${entries} entries, ${bytes} bytes of file data` };
-    } catch (e) {
-      if (ctx.signal.aborted) throw e;
-      return { ok: false, message: `tar listing failed: ${(e as Error).message}` };
-    }
+  verify(file, _target, ctx) {
+    return verifyTarGz(file, ctx.signal);
   },
 };

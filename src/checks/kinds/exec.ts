@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { formatDuration } from '../../../config/schema.js';
+import type Dockerode from 'dockerode';
 import type { DockerReader } from '../../docker/client.js';
 import { abortError } from './util.js';
 
@@ -75,14 +76,17 @@ export function execNotFound(r: ExecResult): boolean {
 }
 
 /**
- * `docker exec` of argv (no shell) in `container`; waits for the end of its output, then reads the
- * exit code. Errors from Docker (404 no such container, 409 not running) are thrown as they come.
- * On timeout or abort the stream is closed; the process itself may run on in the container (the
- * Engine API cannot kill an exec), which is why checks run short, read-only commands only.
+ * Creates and starts (hijacked, no stdin, no TTY) an exec of argv in `container`; the caller reads
+ * the multiplexed stream, destroys it, and inspects `ex` for the exit code. Docker errors are thrown
+ * as they come; an abort before the start throws the abort error.
  */
-export async function exec(reader: DockerReader, container: string, argv: string[], opts: ExecOptions): Promise<ExecResult> {
+export async function startExec(
+  reader: DockerReader,
+  container: string,
+  argv: string[],
+  opts: { signal: AbortSignal; user?: string; env?: Record<string, string> },
+): Promise<{ ex: Dockerode.Exec; stream: NodeJS.ReadableStream & { destroy(): void } }> {
   const { signal } = opts;
-  if (signal.aborted) throw abortError(signal);
   const c = reader.raw.getContainer(container);
   const ex = await c.exec({
     Cmd: argv,
@@ -95,6 +99,19 @@ export async function exec(reader: DockerReader, container: string, argv: string
   });
   if (signal.aborted) throw abortError(signal);
   const stream = (await ex.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & { destroy(): void };
+  return { ex, stream };
+}
+
+/**
+ * `docker exec` of argv (no shell) in `container`; waits for the end of its output, then reads the
+ * exit code. Errors from Docker (404 no such container, 409 not running) are thrown as they come.
+ * On timeout or abort the stream is closed; the process itself may run on in the container (the
+ * Engine API cannot kill an exec), which is why checks run short, read-only commands only.
+ */
+export async function exec(reader: DockerReader, container: string, argv: string[], opts: ExecOptions): Promise<ExecResult> {
+  const { signal } = opts;
+  if (signal.aborted) throw abortError(signal);
+  const { ex, stream } = await startExec(reader, container, argv, opts);
   const out = new Capped();
   const err = new Capped();
   reader.raw.modem.demuxStream(stream, out.sink(), err.sink());

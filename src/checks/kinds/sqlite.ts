@@ -5,14 +5,13 @@
  * container is checked by the container's own `sqlite3` (`docker exec`), sizes from the archive API.
  */
 import { promises as fsp } from 'node:fs';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import type { CheckOf } from '../../../config/schema.js';
 import { formatBytes } from '../../format.js';
 import { safeText } from '../../sanitize.js';
+import { runSqliteWorker } from '../../sqlite/worker.js';
 import type { CheckDef, CheckEnv, CheckOutcome, CheckStatus, DetailValue } from '../types.js';
 import { exec, execNotFound } from './exec.js';
-import { abortError, containerProblem, dockerStatus, errorMessage, firstLine, oneLine } from './util.js';
+import { containerProblem, dockerStatus, errorMessage, firstLine, oneLine } from './util.js';
 
 /** Problems quick_check/integrity_check report at most. */
 const MAX_ERRORS = 20;
@@ -54,30 +53,9 @@ try {
 
 type WorkerReply = { ok: true; rows: string[]; journal: string } | { ok: false; code: string; message: string };
 
-let sqliteModule: string | undefined;
-
 /** Runs the pragma in a worker thread; terminated on abort. */
 function checkInWorker(path: string, full: boolean, signal: AbortSignal): Promise<WorkerReply> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  sqliteModule ??= createRequire(import.meta.url).resolve('better-sqlite3');
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: sqliteModule, path, full, max: MAX_ERRORS } });
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const onAbort = () => {
-      void worker.terminate();
-      settle(() => reject(abortError(signal)));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    worker.once('message', (m: WorkerReply) => settle(() => resolve(m)));
-    worker.once('error', (e) => settle(() => reject(e)));
-    worker.once('exit', (code) => settle(() => reject(new Error(`sqlite worker exited (${code}) without an answer`))));
-  });
+  return runSqliteWorker<WorkerReply>(WORKER_SOURCE, { path, full, max: MAX_ERRORS }, signal);
 }
 
 async function sizeOf(path: string): Promise<number | null> {

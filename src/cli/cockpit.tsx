@@ -76,16 +76,20 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
     { exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
   );
 
-  const shutdown = (code: number) => {
-    quitting = true;
-    instance.unmount();
-    void live.stop();
+  /** Stops every stream and timer and gives the terminal back; live checks are stopped by the caller. */
+  const stopAll = () => {
     backups.stop();
     maintenance.stop();
     logs.close();
     docker.stop();
     host.stop();
     restore();
+  };
+  const shutdown = (code: number) => {
+    quitting = true;
+    instance.unmount();
+    void live.stop();
+    stopAll();
     process.exitCode = code;
   };
   const onSignal = () => shutdown(130);
@@ -103,12 +107,7 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
     await instance.waitUntilExit();
   } finally {
     out.off('resize', onResize);
-    backups.stop();
-    maintenance.stop();
-    logs.close();
-    docker.stop();
-    host.stop();
-    restore();
+    stopAll();
     // After the terminal is back: webhook deliveries in flight get a few seconds to land.
     await live.stop();
     db?.close();

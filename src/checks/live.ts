@@ -55,10 +55,17 @@ export function startLiveChecks(opts: { docker: DockerModel; host: HostModel; co
   // Container checks re-run when their container changes; the set of checks when the list does.
   let known = new Map<string, string>();
   const fingerprint = (c: ContainerRow) => `${c.state}|${c.health}|${c.restartCount ?? ''}|${c.startedAt ?? ''}|${c.oomKilled}`;
+  // Discovery depends on which containers exist, their images and states — not on stats, which
+  // change every refresh: re-discover only when that set changes.
+  let discovered = '';
   const sync = () => {
     const snap = docker.getSnapshot();
     if (!snap.loaded) return;
-    scheduler.setDefs(discoverChecks(snap.containers, config));
+    const key = snap.containers.map((c) => `${c.id}|${c.name}|${c.image}|${c.state}`).sort().join(',');
+    if (key !== discovered) {
+      discovered = key;
+      scheduler.setDefs(discoverChecks(snap.containers, config));
+    }
     const next = new Map(snap.containers.map((c) => [c.name, fingerprint(c)]));
     const changed = new Set<string>();
     for (const [name, f] of next) if (known.has(name) && known.get(name) !== f) changed.add(name);

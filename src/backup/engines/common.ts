@@ -127,11 +127,23 @@ export async function gzipInto(source: Readable, sink: NodeJS.WritableStream, ct
   return n;
 }
 
-/** A Writable that gzips into `sink` (not ended); `done` resolves when all of it reached the sink. */
-export function gzipWriter(sink: NodeJS.WritableStream, ctx: Pick<EngineContext, 'signal' | 'onProgress'>): { input: Writable; done: Promise<void> } {
-  const counter = byteCounter(ctx.onProgress);
-  const done = pipeline(counter, createGzip({ level: 6 }), sink, { signal: ctx.signal, end: false });
-  return { input: counter, done };
+/**
+ * Gives `produce` a Writable that gzips into `sink` (not ended) and waits until all of it reached the
+ * sink; on a failure the gzip side is torn down and the error rethrown.
+ */
+export async function gzipThrough<T>(sink: NodeJS.WritableStream, ctx: Pick<EngineContext, 'signal' | 'onProgress'>, produce: (input: Writable) => Promise<T>): Promise<T> {
+  const input = byteCounter(ctx.onProgress);
+  const done = pipeline(input, createGzip({ level: 6 }), sink, { signal: ctx.signal, end: false });
+  try {
+    const result = await produce(input);
+    input.end();
+    await done;
+    return result;
+  } catch (e) {
+    input.destroy();
+    await done.catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Size of a path inside a container from the archive API's stat header; null when it does not exist. */

@@ -15,7 +15,7 @@ import type { BackupTargetOf } from '../../../config/schema.js';
 import { oneLine } from '../../checks/kinds/util.js';
 import { safeText } from '../../sanitize.js';
 import type { BackupEngine, DetailValue, EngineContext, TargetDef } from '../types.js';
-import { commandFailed, gzipWriter, imageOf, run, runningContainer, stderrSummary } from './common.js';
+import { commandFailed, gzipThrough, imageOf, run, runningContainer, stderrSummary } from './common.js';
 import { execStream } from './execStream.js';
 
 type MysqlSpec = BackupTargetOf<'mysql'>['mysql'];
@@ -96,17 +96,7 @@ export const mysqlEngine: BackupEngine = {
     // Events need the EVENT privilege and tablespaces PROCESS (MySQL ≥ 8.0.21): root has both.
     args.push(c.user === 'root' ? '--events' : '--no-tablespaces');
     args.push(...(c.database ? ['--databases', c.database] : ['--all-databases']));
-    const gz = gzipWriter(sink, ctx);
-    let res;
-    try {
-      res = await execStream(ctx.docker, c.container, args, gz.input, { signal: ctx.signal, env: c.env });
-      gz.input.end();
-      await gz.done;
-    } catch (e) {
-      gz.input.destroy();
-      await gz.done.catch(() => undefined);
-      throw e;
-    }
+    const res = await gzipThrough(sink, ctx, (input) => execStream(ctx.docker, c.container, args, input, { signal: ctx.signal, env: c.env }));
     if (res.exitCode !== 0) throw commandFailed(details.tool as string, res.exitCode, res.stderr);
     if (res.bytes === 0) throw new Error(`${String(details.tool)} wrote nothing${res.stderr ? `: ${stderrSummary(res.stderr)}` : ''}`);
     details.dumpBytes = res.bytes;

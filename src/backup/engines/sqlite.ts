@@ -14,7 +14,7 @@ import { safeText } from '../../sanitize.js';
 import { runSqliteWorker } from '../../sqlite/worker.js';
 import type { BackupEngine, DetailValue, EngineContext, EngineOutput, TargetDef } from '../types.js';
 import {
-  containerPathStat, engineIsLocal, extractSingleFile, getArchive, gunzipTo, gzipInto, gzipWriter, imageOf, removeInContainer,
+  containerPathStat, engineIsLocal, extractSingleFile, getArchive, gunzipTo, gzipInto, gzipThrough, imageOf, removeInContainer,
   run, runningContainer, stderrSummary, tmpName,
 } from './common.js';
 import { execStream } from './execStream.js';
@@ -139,17 +139,8 @@ async function backupInContainer(container: string, path: string, sink: NodeJS.W
     const version = await run(ctx, container, ['sqlite3', '--version'], { timeoutMs: 30_000 }).catch(() => null);
     details.sqliteVersion = version?.exitCode === 0 ? safeText(version.stdout.trim().split(/\s/)[0] ?? '') || null : null;
     const archive = await getArchive(ctx.docker, container, tmp, ctx.signal);
-    const gz = gzipWriter(sink, ctx);
-    try {
-      const got = await extractSingleFile(archive, gz.input, ctx.signal);
-      details.backupBytes = got.size;
-      gz.input.end();
-      await gz.done;
-    } catch (e) {
-      gz.input.destroy();
-      await gz.done.catch(() => undefined);
-      throw e;
-    }
+    const got = await gzipThrough(sink, ctx, (input) => extractSingleFile(archive, input, ctx.signal));
+    details.backupBytes = got.size;
   } finally {
     await removeInContainer(ctx.docker, container, tmp);
   }

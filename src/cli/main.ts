@@ -1,6 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { buildContext, UsageError, type GlobalOptions } from './context.js';
 import { VERSION } from '../version.js';
+import type { CommandHooks } from './register/types.js';
+import { register as registerRestore } from './register/restore.js';
+import { register as registerDiag } from './register/diag.js';
+import { register as registerTimeline } from './register/timeline.js';
+import { register as registerCapacity } from './register/capacity.js';
 
 /** Exit codes: 0 ok, 1 the operation failed, 2 usage or config error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -365,6 +370,12 @@ export async function main(argv: string[]): Promise<number> {
       const { runMaintenanceHistory } = await import('./maintenance.js');
       result = await runMaintenanceHistory(ctx, opts);
     });
+
+  const hooks: CommandHooks = { ctxOf, setResult: (code) => { result = code; } };
+  registerRestore(program, hooks);
+  registerDiag(program, hooks);
+  registerTimeline(program, hooks);
+  registerCapacity(program, hooks);
 
   const config = program.command('config').description('check, print or create the configuration');
   config

@@ -21,7 +21,7 @@ export interface DockerReader {
   inspectRaw(id: string): Promise<Docker.ContainerInspectInfo>;
   /** One stats sample without waiting for Docker's own second sample (one-shot). */
   statsOnce(id: string, signal?: AbortSignal): Promise<RawStats>;
-  /** The engine's event stream (container events); the caller owns it and must destroy it. */
+  /** The engine's event stream (container and image events); the caller owns it and must destroy it. */
   events(signal: AbortSignal): Promise<NodeJS.ReadableStream>;
   /** The underlying dockerode handle, for read-only calls only (logs, exec inspection). */
   readonly raw: Docker;
@@ -55,7 +55,7 @@ export function createReader(endpoint: DockerEndpoint): DockerReader {
       return (await docker.getContainer(id).stats(opts)) as unknown as RawStats;
     },
     async events(signal) {
-      const opts = { filters: { type: ['container'] }, abortSignal: signal } as unknown as Record<string, unknown>;
+      const opts = { filters: { type: ['container', 'image'] }, abortSignal: signal } as unknown as Record<string, unknown>;
       return (await docker.getEvents(opts)) as NodeJS.ReadableStream;
     },
   };

@@ -38,6 +38,20 @@ export interface DockerSnapshot {
   at: number;
 }
 
+/** One message of Docker's /events stream (the fields opsdeck reads). */
+export interface DockerEventMessage {
+  Type?: string;
+  Action?: string;
+  /** Old-style duplicates of Action and Actor.ID. */
+  status?: string;
+  id?: string;
+  from?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  /** Seconds and nanoseconds since the epoch. */
+  time?: number;
+  timeNano?: number;
+}
+
 interface StatMemo { cpu: RawStats['cpu_stats']; rx: number; tx: number; at: number }
 
 export interface DockerModelOptions {
@@ -70,6 +84,7 @@ export class DockerModel extends Observable<DockerSnapshot> {
   private inspectTimer: NodeJS.Timeout | null = null;
   private readonly historyLength: number;
   private statsPaused = false;
+  private rawListeners = new Set<(ev: DockerEventMessage) => void>();
   /** Awaited after each stats round, before it is published (the cockpit samples the host here). */
   beforeStatsPublish: (() => Promise<void>) | null = null;
 
@@ -224,9 +239,21 @@ export class DockerModel extends Observable<DockerSnapshot> {
     abort.signal.addEventListener('abort', () => (stream as unknown as { destroy?: () => void }).destroy?.(), { once: true });
   }
 
+  /**
+   * Every event of the engine's stream (containers and images), parsed, as Docker sent it: the
+   * timeline's recorder listens here, so there is one events stream per engine. Returns unsubscribe.
+   */
+  onRawEvent(listener: (ev: DockerEventMessage) => void): () => void {
+    this.rawListeners.add(listener);
+    return () => this.rawListeners.delete(listener);
+  }
+
   private onEvent(line: string): void {
-    let ev: { Type?: string; Action?: string; status?: string; id?: string; Actor?: { ID?: string } };
-    try { ev = JSON.parse(line); } catch { return; }
+    let ev: DockerEventMessage;
+    try { ev = JSON.parse(line) as DockerEventMessage; } catch { return; }
+    for (const l of this.rawListeners) {
+      try { l(ev); } catch { /* a listener's failure is its own */ }
+    }
     if (ev.Type && ev.Type !== 'container') return;
     const action = ev.Action ?? ev.status ?? '';
     const id = ev.Actor?.ID ?? ev.id;

@@ -1,3 +1,7 @@
+import * as restoreSql from './sql/restore.js';
+import * as eventsSql from './sql/events.js';
+import * as metricsSql from './sql/metrics.js';
+
 /** Versioned schema changes, applied in order, each once, each in its own transaction. Append only. */
 export const migrations: { version: number; name: string; sql: string }[] = [
   {
@@ -121,4 +125,8 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       CREATE INDEX maintenance_started ON maintenance_windows(started_at);
     `,
   },
+  // v5+ live in src/store/sql/, one file per feature.
+  { version: restoreSql.version, name: restoreSql.name, sql: restoreSql.sql },
+  { version: eventsSql.version, name: eventsSql.name, sql: eventsSql.sql },
+  { version: metricsSql.version, name: metricsSql.name, sql: metricsSql.sql },
 ];

@@ -253,7 +253,7 @@ export async function whyNotBack(docker: DockerReader, id: string): Promise<stri
 }
 
 /** Waits until it runs and (with a healthcheck) is healthy; throws with the reason otherwise. */
-async function waitBack(ctx: StepContext, id: string, timeoutMs: number): Promise<string> {
+export async function waitBack(ctx: StepContext, id: string, timeoutMs: number): Promise<string> {
   const t0 = Date.now();
   for (;;) {
     const raw = await ctx.docker.inspectRaw(id);

@@ -24,6 +24,26 @@ export interface ActionDef<P> {
   /** Exactly what will happen to what. */
   confirmation(params: P, ctx: ActionContext): Promise<Confirmation>;
   steps(params: P): Step<P>[];
+  /**
+   * Called when a step fails or is interrupted, before the run reports: undo what the steps did.
+   * Its context has a fresh signal (the Ctrl-C that interrupted the run does not stop the undo) and
+   * `step()` to show its own steps. Resolves to the message the run fails with ("restore failed at
+   * Restore: … — rolled back to the state of 14:02").
+   */
+  recover?(params: P, failure: StepFailure, ctx: RecoverContext): Promise<string>;
+}
+
+export interface StepFailure {
+  stepId: string;
+  stepTitle: string;
+  error: string;
+  /** The failure was the operator's interrupt (Ctrl-C), not the step's own error. */
+  interrupted: boolean;
+}
+
+export interface RecoverContext extends StepContext {
+  /** Runs fn as a visible step (events running → done/failed); rethrows its error. */
+  step(id: string, title: string, fn: () => Promise<string | void>): Promise<string | void>;
 }
 
 export interface Confirmation {

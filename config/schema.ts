@@ -511,6 +511,10 @@ export const backupsSchema = strict({
     keepWeekly: count().default(4),
     keepMonthly: count().default(6),
   }).prefault({}),
+  /** the backup check warns when a target has no successful restore drill within this long */
+  drillWithin: duration().optional(),
+  /** the agent drills each target's newest verified backup this often (off when unset) */
+  drillEvery: duration().optional(),
   targets: z
     .record(z.string(), backupTargetSchema)
     .superRefine((targets, ctx) => {

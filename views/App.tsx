@@ -39,6 +39,16 @@ import type { MaintenanceWindow } from '../src/store/maintenance.js';
 import type { Config } from '../config/schema.js';
 import { enterMaintenance, enterParams, exitMaintenance, exitParams, loadPlan, maintenanceTask, pruneParams, pruneTask, recordTaskOutcome, taskParams } from '../actions/maintenance.js';
 import { configuredTasks, parseTask, resolveTask, TaskSpecError } from '../src/maintenance/tasks.js';
+import { drillAction, drillParams, preselect, restoreAction, restoreCandidates, restoreParams } from '../actions/restore.js';
+import { listBackups } from '../src/store/backups.js';
+import type { TargetDef } from '../src/backup/types.js';
+import { applyEvent, finishWalkthrough, startWalkthrough, type Walkthrough } from './walkSteps.js';
+import { BackupChooser, WalkthroughView } from './Walkthrough.js';
+import type { TimelineModel, TimelineSnapshot } from '../src/model/timelineModel.js';
+import { clampTimeline, filterTimeline, initialTimelineCursor, moveTimeline, nextSourceFilter, timelineListRows, type TimelineCursor, type TimelineMove } from '../src/timeline/view.js';
+import type { TimelineSource } from '../src/timeline/types.js';
+import { writeIncidentReport } from '../src/timeline/draft.js';
+import { TimelineView } from './Timeline.js';
 
 export interface AppProps {
   docker: DockerModel;
@@ -66,9 +76,11 @@ export interface AppProps {
   /** The maintenance window from the store (banner, m, :maint); null: no store. */
   maintenance?: MaintenanceModel | null;
   config?: Config;
+  /** The incident timeline (view 6) and the Overview's "what changed" line; null: none. */
+  timeline?: TimelineModel | null;
 }
 
-type Mode = 'normal' | 'filter' | 'help' | 'dialog' | 'palette';
+type Mode = 'normal' | 'filter' | 'help' | 'dialog' | 'palette' | 'choose' | 'walkthrough';
 type Verb = keyof typeof containerActions;
 
 interface DialogState { confirmation: Confirmation; resolve: (ok: boolean) => void; typed: string }
@@ -93,6 +105,19 @@ function logCommandFor(input: string, key: Key): string | null {
 
 /** Maps a keypress to a keymap command for the current mode (and view: 1 is Logs). */
 export function commandFor(input: string, key: Key, mode: Mode, view = 0): string | null {
+  if (mode === 'walkthrough') {
+    // A running restore is not left by accident: q does nothing here, Ctrl-C asks before interrupting.
+    if (key.ctrl && input === 'c') return 'walkInterrupt';
+    if (key.escape || key.return) return 'walkClose';
+    return 'walkKey';
+  }
+  if (mode === 'choose') {
+    if (key.escape || (key.ctrl && input === 'c')) return 'chooseClose';
+    if (key.return) return 'choosePick';
+    if (input === 'j' || key.downArrow) return 'chooseDown';
+    if (input === 'k' || key.upArrow) return 'chooseUp';
+    return null;
+  }
   if (key.ctrl && input === 'c') return mode === 'dialog' ? 'dialogCancel' : 'quit';
   if (mode === 'dialog') return 'dialogKey';
   if (mode === 'palette') {
@@ -135,6 +160,13 @@ export function commandFor(input: string, key: Key, mode: Mode, view = 0): strin
   if (view === 3) {
     if (input === 'b') return 'backupRun';
     if (input === 'v') return 'backupVerify';
+    if (input === 'R') return 'backupRestore';
+    if (input === 'D') return 'backupDrill';
+  }
+  if (view === 5) {
+    if (input === 's') return 'tlSource';
+    if (input === 'i') return 'tlReport';
+    if (key.return) return 'tlLogs';
   }
   if (view === 2) {
     if (input === 'c') return 'healthRun';
@@ -172,6 +204,7 @@ function maintenanceBanner(w: MaintenanceWindow, now: number): string {
   return parts.filter(Boolean).join(' · ');
 }
 
+const NO_TIMELINE = { subscribe: () => () => undefined, getSnapshot: (): TimelineSnapshot | null => null };
 const NO_BACKUPS = { subscribe: () => () => undefined, getSnapshot: (): BackupsSnapshot | null => null };
 
 /** The progress line of a running action: bytes, rate, elapsed. */
@@ -202,7 +235,7 @@ export function App(props: AppProps) {
   );
 }
 
-function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, onQuit, logs = null, logTail = 500, saveDirs, checks = null, backups = null, backupEnv, maintenance = null, config }: AppProps) {
+function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, onQuit, logs = null, logTail = 500, saveDirs, checks = null, backups = null, backupEnv, maintenance = null, config, timeline = null }: AppProps) {
   const t = useTheme();
   const { exit } = useApp();
   const snap = useSyncExternalStore(docker.subscribe, docker.getSnapshot);
@@ -220,10 +253,24 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const backupSnap = useSyncExternalStore(backups?.subscribe ?? NO_BACKUPS.subscribe, backups?.getSnapshot ?? NO_BACKUPS.getSnapshot);
   const backupRows = useMemo((): BackupTargetRow[] => (backupSnap ? backupSnap.targets.map((t) => ({
     id: t.def.id, kind: t.def.kind, source: t.def.source, latestGood: t.latestGood, last: t.history[0] ?? null, history: t.history, running: backupSnap.running[t.def.id] ?? null,
+    lastDrill: t.lastDrill ? { at: t.lastDrill.finishedAt ?? t.lastDrill.startedAt, ok: t.lastDrill.status === 'ok', message: t.lastDrill.message } : null,
+    lastRestore: t.lastRestore ? { at: t.lastRestore.finishedAt ?? t.lastRestore.startedAt, status: t.lastRestore.status, message: t.lastRestore.message } : null,
   })) : []), [backupSnap]);
   const [backupSel, setBackupSelState] = useState<string | null>(null);
   const backupSelRef = useRef<string | null>(null);
   const setBackupSel = (id: string | null) => { backupSelRef.current = id; setBackupSelState(id); };
+  const tlSnap = useSyncExternalStore(timeline?.subscribe ?? NO_TIMELINE.subscribe, timeline?.getSnapshot ?? NO_TIMELINE.getSnapshot);
+  // The Timeline view's filter, source filter and cursor (refs: several keys can arrive in one chunk).
+  const [tlFilter, setTlFilterState] = useState('');
+  const tlFilterRef = useRef('');
+  const setTlFilter = (f: string) => { tlFilterRef.current = f; setTlFilterState(f); };
+  const [tlSources, setTlSourcesState] = useState<TimelineSource[] | null>(null);
+  const tlSourcesRef = useRef<TimelineSource[] | null>(null);
+  const setTlSources = (v: TimelineSource[] | null) => { tlSourcesRef.current = v; setTlSourcesState(v); };
+  const [tlCursorState, setTlCursorState] = useState<TimelineCursor>(initialTimelineCursor);
+  const tlCursorRef = useRef<TimelineCursor>(tlCursorState);
+  const setTlCursor = (c: TimelineCursor) => { tlCursorRef.current = c; setTlCursorState(c); };
+  const tlShown = useMemo(() => filterTimeline(tlSnap?.entries ?? [], tlFilter, tlSources), [tlSnap, tlFilter, tlSources]);
   const maint = useSyncExternalStore(maintenance?.subscribe ?? NO_MAINT.subscribe, maintenance?.getSnapshot ?? NO_MAINT.getSnapshot);
   const maintOn = maint !== null && !maint.endedAt;
   const [view, setViewState] = useState(0);
@@ -257,6 +304,21 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const paletteRef = useRef('');
   const setPalette = (p: string) => { paletteRef.current = p; setPaletteState(p); };
   const [busy, setBusy] = useState<Record<string, string>>({});
+  // The restore chooser and the walkthrough screen (refs: the key handler reads them between renders).
+  const [chooser, setChooserState] = useState<{ def: TargetDef; candidates: StoredBackup[]; index: number } | null>(null);
+  const chooserRef = useRef<typeof chooser>(null);
+  const setChooser = (c: typeof chooser) => { chooserRef.current = c; setChooserState(c); };
+  const [walk, setWalkState] = useState<Walkthrough | null>(null);
+  const walkRef = useRef<Walkthrough | null>(null);
+  const setWalk = (w: Walkthrough | null) => { walkRef.current = w; setWalkState(w); };
+  const walkAbortRef = useRef<AbortController | null>(null);
+  // The walkthrough's clock: elapsed times tick once a second while it runs.
+  const [walkNow, setWalkNow] = useState(Date.now());
+  useEffect(() => {
+    if (!walk || walk.outcome) return undefined;
+    const timer = setInterval(() => setWalkNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [walk !== null && !walk.outcome]);
   const [flash, setFlash] = useState<FlashMessage | null>(null);
   const say = (level: FlashLevel, text: string) => setFlash({ level, text, until: Date.now() + 6000 });
   useEffect(() => {
@@ -283,7 +345,9 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const checksRan = healthRows.some((r) => r.status !== null);
   const attention = checksRan ? failing.length : snap.containers.filter((c) => severity(c) === 2).length;
   const stripHeight = view === 0 ? hostStripHeight(hostState, width) : 0;
-  const attentionHeight = view === 0 && attention > 0 ? 1 : 0;
+  const changes = tlSnap?.changes ?? [];
+  // "last hour: 2 restarted (a, b), 1 died (c), 3 alerts" rides with the attention strip.
+  const attentionHeight = (view === 0 && attention > 0 ? 1 : 0) + (view === 0 && changes.length ? 1 : 0);
   const maintHeight = maintOn ? 1 : 0;
   const bodyHeight = Math.max(3, frameHeight - 2 - bannerHeight - maintHeight - 1 - stripHeight - attentionHeight - (flash ? 1 : 0));
   const tableRows = bodyHeight - 1;
@@ -317,6 +381,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     // Stats cost dockerd work and only the Overview shows them.
     docker.setStatsPaused(v !== 0);
     if (prev === 1) logs?.close();
+    timeline?.setActive(v === 5);
     if (v === 1) {
       const remembered = logTargetRef.current;
       if (remembered && remembered.origin === effectiveSelectedId) openLogs(remembered.target);
@@ -471,9 +536,182 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     void runTargetAction(verifyAction, { backup: newest as StoredBackup, target: def, db, dir, state: {} }, def.id, 'verify');
   };
 
+  /**
+   * A long action on its own screen: the confirmation dialog first, then every step with status,
+   * duration and progress, the log pane and the outcome (closed with Esc/Enter). Ctrl-C asks, then
+   * aborts the running step (the action's recover rolls back).
+   */
+  const runWalkthrough = async <P,>(action: ActionDef<P>, params: P, target: string, title: string) => {
+    if (!runner || (readOnly && action.mutates)) {
+      say('warn', `read-only: ${action.title.toLowerCase()} is unavailable — opsdeck was started with --read-only (or readOnly: true in the config)`);
+      return;
+    }
+    if (backupSnap?.running[target]) { say('warn', `${target}: ${backupSnap.running[target]} — wait for it to finish`); return; }
+    const abort = new AbortController();
+    walkAbortRef.current = abort;
+    backups?.setRunning(target, 'preflight…');
+    let lastProgress = 0;
+    const res = await runner.run(action, params, {
+      signal: abort.signal,
+      confirm: (confirmation) => new Promise<boolean>((resolve) => {
+        backups?.setRunning(target, null);
+        setDialog({ confirmation, typed: '', resolve });
+        setMode('dialog');
+      }),
+      onEvent: (e) => {
+        if (!walkRef.current) {
+          setWalk(startWalkthrough(title, target, action.steps(params)));
+          setMode('walkthrough');
+        }
+        // Progress repaints at most 4 times a second; steps and log lines at once.
+        if (e.type === 'progress') {
+          if (Date.now() - lastProgress < 250) return;
+          lastProgress = Date.now();
+        }
+        setWalk(applyEvent(walkRef.current!, e));
+        if (e.type === 'step' && e.status === 'running') backups?.setRunning(target, `${e.title.toLowerCase()}…`);
+      },
+    });
+    walkAbortRef.current = null;
+    backups?.setRunning(target, null);
+    backups?.refresh();
+    if (walkRef.current) {
+      const message = res.result === 'ok' ? `${action.done} ${target} in ${formatElapsed(res.durationMs)}${res.detail ? ` — ${res.detail}` : ''}` : res.error ?? `${action.title.toLowerCase()} failed`;
+      setWalk(finishWalkthrough(walkRef.current, res.result === 'ok', message));
+      setWalkNow(Date.now());
+      return;
+    }
+    // Refused or cancelled before any step ran: nothing changed; say so on the flash line.
+    if (res.result === 'cancelled') say(cancelNote.current ? 'warn' : 'info', cancelNote.current ?? `cancelled: ${target} was not touched`);
+    else if (res.result !== 'ok') say('error', res.error ?? `${action.title.toLowerCase()} failed`);
+  };
+
+  /** The selected (or named) backup target, or a flash line saying why there is none. */
+  const pickTarget = (targetId?: string): TargetDef | null => {
+    const row = targetId ? null : backupRows.find((r) => r.id === backupSelRef.current) ?? backupRows[0] ?? null;
+    const id = targetId ?? row?.id;
+    const def = backupSnap?.targets.find((t) => t.def.id === id)?.def;
+    if (!def) { say(targetId ? 'error' : 'info', targetId ? `no backup target "${targetId}" (Tab completes names)` : 'no backup target selected'); return null; }
+    if (!backupEnv?.db || !config) { say('error', 'restores need the state store, which could not be opened (see opsdeck status)'); return null; }
+    return def;
+  };
+
+  /** R / :restore TARGET [ID] — the chooser (newest verified preselected), or straight to the preflight when an id is named. */
+  const restoreCommand = (targetId?: string, backupId?: string) => {
+    const def = pickTarget(targetId);
+    if (!def) return;
+    const candidates = restoreCandidates(listBackups(backupEnv!.db!, { target: def.id, limit: 200 }));
+    if (backupId) {
+      const b = candidates.find((c) => c.id === backupId);
+      if (!b) { say('error', `${def.id} has no usable backup "${backupId}" (finished, file present, not failed verification)`); return; }
+      void startRestore(def, b);
+      return;
+    }
+    if (!candidates.length) { say('info', `${def.id} has no backup to restore: press b to take one`); return; }
+    setChooser({ def, candidates, index: Math.max(0, candidates.indexOf(preselect(candidates)!)) });
+    setMode('choose');
+  };
+  const startRestore = (def: TargetDef, backup: StoredBackup) =>
+    runWalkthrough(restoreAction, restoreParams({ db: backupEnv!.db!, config: config!, target: def, backup, dir: backupEnv!.dir }), def.id, `Restore ${def.id} from ${backup.id}`);
+
+  /** D / :drill TARGET — the newest verified backup into a throwaway container. */
+  const drillCommand = (targetId?: string) => {
+    const def = pickTarget(targetId);
+    if (!def) return;
+    const backup = preselect(restoreCandidates(listBackups(backupEnv!.db!, { target: def.id, limit: 200 })));
+    if (!backup) { say('info', `${def.id} has no backup to drill: press b to take one`); return; }
+    void runWalkthrough(drillAction, drillParams({ db: backupEnv!.db!, target: def, backup }), def.id, `Restore drill of ${def.id} (${backup.id})`);
+  };
+
+  const timelineCommand = (cmd: string) => {
+    if (cmd === 'tlSource') {
+      const next = nextSourceFilter(tlSourcesRef.current);
+      setTlSources(next);
+      say('info', `timeline: ${next ? `only ${next.join(', ')}` : 'every source'}`);
+      return;
+    }
+    const shown = filterTimeline(timeline?.getSnapshot().entries ?? [], tlFilterRef.current, tlSourcesRef.current);
+    const c = clampTimeline(tlCursorRef.current, shown.length, timelineListRows(bodyHeight));
+    if (cmd === 'tlReport') {
+      const db = backupEnv?.db;
+      if (!db) { say('error', 'the incident report needs the state store'); return; }
+      // The window: from the first shown entry (at most 24 h back), or the last 2 hours.
+      const since = shown.length ? Math.min(...shown.slice(0, 1).map((e) => e.at)) - 60_000 : Date.now() - 2 * 3_600_000;
+      try {
+        const { path } = writeIncidentReport(db, { since, ...(tlFilterRef.current ? { match: tlFilterRef.current } : {}) });
+        say('info', `incident report draft written: ${path}`);
+      } catch (e) {
+        say('error', `could not write the incident report: ${(e as Error).message}`);
+      }
+      return;
+    }
+    // tlLogs: the container's logs from a minute before the entry, paused at it.
+    const entry = shown[c.selected];
+    if (!entry?.container) { say('info', entry ? 'this entry is not about a container' : 'no entry selected'); return; }
+    const row = snap.containers.find((r) => r.name === entry.container);
+    if (!row || !logs) { say('warn', `${entry.container} no longer exists: its logs are gone with it`); return; }
+    const target = containerTarget(row);
+    logTargetRef.current = { target, origin: null };
+    viewRef.current = 1;
+    setViewState(1);
+    docker.setStatsPaused(true);
+    timeline?.setActive(false);
+    setLv({ ...initialLogView(), showTs: true });
+    void logs.open(target, 'tail', { tail: 'all', sinceMs: entry.at - 60_000 }).then(() => {
+      const buf = logs.buffer;
+      for (let seq = buf.firstSeq; seq <= buf.lastSeq; seq++) {
+        const l = buf.bySeq(seq);
+        if (l && l.ts >= entry.at) {
+          setLv({ ...lvRef.current, follow: false, bottomSeq: Math.min(buf.lastSeq, seq + Math.floor(logRows / 2)), pausedAtSeq: buf.lastSeq, markSeq: seq });
+          return;
+        }
+      }
+    });
+  };
+
+  const walkCommand = (cmd: string, input: string) => {
+    const w = walkRef.current;
+    if (!w) { setMode('normal'); return; }
+    if (cmd === 'walkClose') {
+      if (w.outcome) { setWalk(null); setMode('normal'); }
+      return;
+    }
+    if (cmd === 'walkInterrupt') {
+      if (!w.outcome && !w.interrupted) setWalk({ ...w, asking: true });
+      return;
+    }
+    if (w.asking) {
+      if (input === 'y') {
+        setWalk({ ...w, asking: false, interrupted: true });
+        walkAbortRef.current?.abort(new Error('interrupted by the operator'));
+      } else {
+        setWalk({ ...w, asking: false });
+      }
+    }
+  };
+
+  const chooseCommand = (cmd: string) => {
+    const c = chooserRef.current;
+    if (!c) { setMode('normal'); return; }
+    if (cmd === 'chooseClose') { setChooser(null); setMode('normal'); return; }
+    if (cmd === 'chooseDown' || cmd === 'chooseUp') {
+      setChooser({ ...c, index: Math.min(c.candidates.length - 1, Math.max(0, c.index + (cmd === 'chooseDown' ? 1 : -1))) });
+      return;
+    }
+    setChooser(null);
+    setMode('normal');
+    void startRestore(c.def, c.candidates[c.index]!);
+  };
+
   const move = (delta: number) => {
     if (viewRef.current === 2) { moveHealth(delta); return; }
     if (viewRef.current === 3) { moveBackups(delta); return; }
+    if (viewRef.current === 5) {
+      const m: TimelineMove = delta === Infinity ? 'bottom' : delta === -Infinity ? 'top' : delta === 1 ? 'down' : delta === -1 ? 'up' : delta > 0 ? 'pageDown' : 'pageUp';
+      const shown = filterTimeline(timeline?.getSnapshot().entries ?? [], tlFilterRef.current, tlSourcesRef.current);
+      setTlCursor(moveTimeline(clampTimeline(tlCursorRef.current, shown.length, timelineListRows(bodyHeight)), m, shown.length, timelineListRows(bodyHeight)));
+      return;
+    }
     if (rowLines.length === 0) return;
     const pos = Math.max(0, rowLines.indexOf(selectedLine));
     const next = Math.min(rowLines.length - 1, Math.max(0, pos + delta));
@@ -556,13 +794,20 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       else showLogs(found.target);
       return;
     }
+    if (cmd === 'restore') { restoreCommand(rest[0], rest[1]); return; }
+    if (cmd === 'drill') { drillCommand(rest[0]); return; }
+    if (cmd === 'backup') {
+      const def = pickTarget(rest[0]);
+      if (def) void runTargetAction(backupAction, backupParams({ target: def, db: backupEnv!.db!, dir: backupEnv!.dir, retention: backupEnv!.retention }), def.id, 'backup');
+      return;
+    }
     if (cmd === 'restart' || cmd === 'stop' || cmd === 'start') {
       const row = snap.containers.find((c) => c.name === arg) ?? (arg ? undefined : selectedRow);
       if (!row) { say('error', arg ? `no container named "${arg}" (Tab completes names)` : `${cmd} what? e.g. :${cmd} NAME`); return; }
       void runAction(cmd, row);
       return;
     }
-    say('error', `unknown command "${cmd}": try restart NAME, stop NAME, start NAME, logs NAME, maint on|off|run TASK, quit`);
+    say('error', `unknown command "${cmd}": try restart NAME, stop NAME, start NAME, logs NAME, backup TARGET, restore TARGET [ID], drill TARGET, maint on|off|run TASK, quit`);
   };
 
   const dispatchControl = (ch: string, key: Key) => {
@@ -597,6 +842,11 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       case 'healthDetails': if (selectedCheck) { if (!healthSelRef.current) setHealthSel(selectedCheck.name); setHealthDetails(true); } return;
       case 'backupRun': backupCommand('backupRun'); return;
       case 'backupVerify': backupCommand('backupVerify'); return;
+      case 'backupRestore': restoreCommand(); return;
+      case 'backupDrill': drillCommand(); return;
+      case 'walkInterrupt': case 'walkClose': case 'walkKey': walkCommand(cmd, input); return;
+      case 'tlSource': case 'tlReport': case 'tlLogs': timelineCommand(cmd); return;
+      case 'chooseDown': case 'chooseUp': case 'choosePick': case 'chooseClose': chooseCommand(cmd); return;
       case 'healthClose': setHealthDetails(false); return;
       case 'maintenance': void maintenanceCommand('toggle'); return;
       case 'logs': if (selectedRow) showLogs(containerTarget(selectedRow)); return;
@@ -613,15 +863,18 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       case 'filter': setMode('filter'); return;
       case 'filterType':
         if (inLogs) setLv({ ...lvRef.current, filterText: lvRef.current.filterText + input, markSeq: null });
+        else if (viewRef.current === 5) { setTlFilter(tlFilterRef.current + input); setTlCursor(initialTimelineCursor()); }
         else setFilter((f) => f + input);
         return;
       case 'filterBackspace':
         if (inLogs) setLv({ ...lvRef.current, filterText: lvRef.current.filterText.slice(0, -1) });
+        else if (viewRef.current === 5) setTlFilter(tlFilterRef.current.slice(0, -1));
         else setFilter((f) => f.slice(0, -1));
         return;
       case 'filterAccept': setMode('normal'); return;
       case 'filterClear':
         if (inLogs) setLv({ ...lvRef.current, filterText: '', invert: false });
+        else if (viewRef.current === 5) { setTlFilter(''); setTlSources(null); }
         else setFilter('');
         setMode('normal');
         return;
@@ -640,7 +893,8 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       case 'paletteComplete': {
         // After "maint run": the configured tasks and one of each kind per backup target (the task menu).
         const maintRun = /^(maint|maintenance) run /.test(paletteRef.current);
-        const names = /^(maint|maintenance) \S*$/.test(paletteRef.current) ? ['on', 'off', 'run'] : maintRun
+        const targetCmd = /^(restore|drill|backup) \S*$/.test(paletteRef.current);
+        const names = targetCmd ? (backupSnap?.targets ?? []).map((t) => t.def.id) : /^(maint|maintenance) \S*$/.test(paletteRef.current) ? ['on', 'off', 'run'] : maintRun
           ? [...new Set([
             ...(config ? configuredTasks(config).map((t) => t.label) : []),
             ...(backupSnap?.targets ?? []).flatMap((t) => (t.def.kind === 'postgres' ? ['vacuum', 'reindex', 'backup'] : t.def.kind === 'sqlite' ? ['vacuum', 'integrity', 'backup'] : t.def.kind === 'redis' ? ['bgrewriteaof', 'backup'] : ['backup']).map((k) => `${k}:${t.def.id}`)),
@@ -672,14 +926,18 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     }
   });
 
-  const viewScopes: Scope[] = view === 0 ? ['global', 'list', 'overview'] : view === 1 ? ['logs', 'global'] : view === 2 ? ['health', 'global', 'list'] : view === 3 ? ['backups', 'global', 'list'] : ['global'];
-  const scopes: Scope[] = mode === 'help' ? ['help'] : mode === 'filter' ? ['filter'] : mode === 'dialog' ? ['dialog'] : mode === 'palette' ? ['palette'] : viewScopes;
-  const shownFilter = view === 1 ? lv.filterText : filter;
-  const footerExtra = mode === 'filter' ? `/${shownFilter}█` : mode === 'palette' ? `:${palette}█` : view !== 1 && filter ? `filter: ${filter}` : undefined;
+  const viewScopes: Scope[] = view === 0 ? ['global', 'list', 'overview'] : view === 1 ? ['logs', 'global'] : view === 2 ? ['health', 'global', 'list'] : view === 3 ? ['backups', 'global', 'list'] : view === 5 ? ['timeline', 'global', 'list'] : ['global'];
+  const scopes: Scope[] = mode === 'help' ? ['help'] : mode === 'filter' ? ['filter'] : mode === 'dialog' ? ['dialog'] : mode === 'palette' ? ['palette'] : mode === 'choose' ? ['choose'] : mode === 'walkthrough' ? ['walkthrough'] : viewScopes;
+  const shownFilter = view === 1 ? lv.filterText : view === 5 ? tlFilter : filter;
+  const footerExtra = mode === 'filter' ? `/${shownFilter}█` : mode === 'palette' ? `:${palette}█` : view === 5 ? (tlFilter ? `filter: ${tlFilter}` : undefined) : view !== 1 && filter ? `filter: ${filter}` : undefined;
   const flashHeight = flash ? 1 : 0;
 
   let body: React.ReactNode;
-  if (mode === 'dialog' && dialog) {
+  if (mode === 'walkthrough' && walk) {
+    body = <WalkthroughView walk={walk} width={width} height={bodyHeight + stripHeight + attentionHeight} now={Math.max(walkNow, walk.startedAt)} />;
+  } else if (mode === 'choose' && chooser) {
+    body = <BackupChooser target={chooser.def.id} candidates={chooser.candidates} index={chooser.index} width={width} height={bodyHeight + stripHeight + attentionHeight} now={snap.at} />;
+  } else if (mode === 'dialog' && dialog) {
     body = (
       <Box height={bodyHeight + stripHeight + attentionHeight} flexDirection="column" alignItems="center" justifyContent="center">
         <ConfirmDialog confirmation={dialog.confirmation} typed={dialog.typed} width={width} />
@@ -692,6 +950,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       <>
         <HostStrip host={hostState} width={width} thresholds={thresholds} ascii={ascii} />
         <AttentionStrip rows={snap.containers} checks={checksRan ? failing : null} width={width} />
+        {changes.length ? <Text color={t.warn} wrap="truncate">{truncate(` last hour: ${safeText(changes.join(', '))} — 6 shows the timeline`, width)}</Text> : null}
         <ContainerTable lines={lines} top={top} height={bodyHeight} width={width} selectedId={effectiveSelectedId} now={snap.at}
           sparkStyle={ascii ? 'ascii' : 'braille'} loaded={snap.loaded} filter={filter} busy={busy} />
       </>
@@ -707,6 +966,12 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     body = (
       <BackupsView rows={backupRows} selected={backupIndex} width={width} height={bodyHeight} now={backupSnap?.at ?? snap.at} ascii={ascii}
         thresholds={backupEnv.age} dir={backupEnv.dir} note={backupSnap?.note} />
+    );
+  } else if (view === 5 && timeline) {
+    const c = clampTimeline(tlCursorState, tlShown.length, timelineListRows(bodyHeight));
+    body = (
+      <TimelineView entries={tlSnap?.entries ?? []} selected={c.selected} top={c.top} filterText={tlFilter} sources={tlSources} width={width} height={bodyHeight}
+        now={tlSnap?.at ?? snap.at} ascii={ascii} filtering={mode === 'filter'} windowLabel="last 24h" follow={c.follow} note={tlSnap?.note ?? null} />
     );
   } else if (view === 1 && logs && logIndex && logSnap) {
     body = (

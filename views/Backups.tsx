@@ -18,6 +18,15 @@ export interface BackupTargetRow {
   history: BackupRecord[];
   /** What is running for this target right now ("dump 12 MiB at 40 MiB/s"), if anything. */
   running: string | null;
+  /** The newest finished restore drill / restore (null: none yet). */
+  lastDrill?: { at: number; ok: boolean; message: string | null } | null;
+  lastRestore?: { at: number; status: string; message: string | null } | null;
+}
+
+/** "2d ago ✓", "5h ago FAILED", "never": the DRILL column. */
+export function drillText(d: BackupTargetRow['lastDrill'], now: number, ascii: boolean): string {
+  if (!d) return 'never';
+  return `${formatDuration(now - d.at)} ${d.ok ? (ascii ? 'ok' : '✓') : 'FAILED'}`;
 }
 
 export interface AgeThresholds { warn: number; crit: number }
@@ -71,7 +80,7 @@ export function BackupsView({ rows, selected, width, height, now, ascii, thresho
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text wrap="truncate" bold>{clip(` Backups: ${rows.length} target${rows.length === 1 ? '' : 's'} · into ${dir}${note ? ` · ${note}` : ''}`, width)}</Text>
-      <Text color={t.dim} wrap="truncate">{clip(` ${padEnd('TARGET', nameW)} ${padEnd('KIND', 8)} ${padStart('LAST GOOD', 10)} ${padStart('SIZE', 9)} ${padStart('TREND', 6)} ${padEnd(' VERIFIED', 10)} LAST RUN`, width)}</Text>
+      <Text color={t.dim} wrap="truncate">{clip(` ${padEnd('TARGET', nameW)} ${padEnd('KIND', 8)} ${padStart('LAST GOOD', 10)} ${padStart('SIZE', 9)} ${padStart('TREND', 6)} ${padEnd(' VERIFIED', 10)} ${padEnd('DRILL', 11)} LAST RUN`, width)}</Text>
       {rows.length === 0 ? <Text color={t.dim}>{clip(' no targets: PostgreSQL, Redis and MySQL containers appear here on their own; SQLite files, volumes and files come from the config (backups.targets)', width)}</Text> : null}
       {rows.slice(top, top + targetRows).map((r, i) => {
         const age = r.latestGood?.finishedAt ? now - r.latestGood.finishedAt : null;
@@ -87,16 +96,17 @@ export function BackupsView({ rows, selected, width, height, now, ascii, thresho
             <Text color={colour(level)} bold={level === 'crit'}>{padStart(age === null ? 'none' : formatDuration(age), 10)}</Text>
             <Text> {padStart(r.latestGood?.sizeBytes != null ? formatBytes(r.latestGood.sizeBytes) : '–', 9)} {padStart(trend(r), 6)} </Text>
             <Text color={r.latestGood ? t.ok : t.dim}>{padEnd(` ${verifiedMark(r.latestGood, ascii)}`, 10)}</Text>
-            <Text color={r.running ? t.accent : r.last?.status === 'failed' ? t.crit : t.dim}> {clip(lastRun, Math.max(0, width - nameW - 50))}</Text>
+            <Text color={r.lastDrill ? (r.lastDrill.ok ? t.ok : t.crit) : t.dim}> {padEnd(drillText(r.lastDrill, now, ascii), 11)}</Text>
+            <Text color={r.running ? t.accent : r.last?.status === 'failed' ? t.crit : t.dim}> {clip(lastRun, Math.max(0, width - nameW - 62))}</Text>
           </Text>
         );
       })}
-      <Text color={t.dim} wrap="truncate">{clip(sel ? ` history of ${sel.id} (newest first): b backs up · v verifies the newest` : '', width)}</Text>
+      <Text color={sel?.lastRestore && sel.lastRestore.status !== 'ok' ? t.warn : t.dim} wrap="truncate">{clip(sel ? ` history of ${sel.id} (newest first): b backs up · v verifies · R restores · D drills${sel.lastRestore ? ` · last restore ${formatDuration(now - sel.lastRestore.at)} ago: ${sel.lastRestore.status}` : ''}` : '', width)}</Text>
       <Text color={t.dim} wrap="truncate">{clip(`  ${padEnd('TIME (UTC)', 17)} ${padStart('SIZE', 9)} ${padStart('TOOK', 7)} ${padEnd('SHA256', 12)} ${padEnd('STATUS', 7)} ${padEnd('VERIFIED', 9)} ERROR`, width)}</Text>
       {sel && sel.history.length === 0 ? <Text color={t.dim}>{clip('  no backups yet: press b', width)}</Text> : null}
       {(sel?.history ?? []).slice(0, histRows).map((b) => (
         <Text key={b.id} wrap="truncate" color={b.status === 'failed' || b.verified === false ? t.crit : undefined}>
-          {clip(`  ${padEnd(stamp(b.startedAt), 17)} ${padStart(b.sizeBytes != null ? formatBytes(b.sizeBytes) : '–', 9)} ${padStart(b.durationMs != null ? formatDuration(b.durationMs) : '–', 7)} ${padEnd(b.sha256 ? b.sha256.slice(0, 12) : '–', 12)} ${padEnd(b.status, 7)} ${padEnd(verifiedMark(b, true) || '–', 9)} ${b.error ? safeText(b.error) : b.verified === false ? safeText(b.verifyMessage ?? '') : ''}`, width)}
+          {clip(`  ${padEnd(stamp(b.startedAt), 17)} ${padStart(b.sizeBytes != null ? formatBytes(b.sizeBytes) : '–', 9)} ${padStart(b.durationMs != null ? formatDuration(b.durationMs) : '–', 7)} ${padEnd(b.sha256 ? b.sha256.slice(0, 12) : '–', 12)} ${padEnd(b.status, 7)} ${padEnd(verifiedMark(b, true) || '–', 9)} ${b.error ? safeText(b.error) : b.verified === false ? safeText(b.verifyMessage ?? '') : typeof b.details.safetyFor === 'string' ? `safety backup before restoring ${safeText(b.details.safetyFor)}` : ''}`, width)}
         </Text>
       ))}
     </Box>

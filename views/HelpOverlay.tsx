@@ -15,6 +15,9 @@ const SCOPE_TITLE: Record<Scope, string> = {
   help: 'This help',
   dialog: 'In a confirmation dialog',
   palette: 'In the command palette (:)',
+  choose: 'Choosing the backup to restore',
+  walkthrough: 'During a restore or drill',
+  timeline: 'Timeline',
 };
 
 interface HelpLine { key: string; text: string; title?: boolean; off?: boolean }

@@ -2,7 +2,7 @@
  * The one keymap table: it drives the input handlers, the `?` overlay and the footer.
  * `scope` says where a key works; `mutates` marks keys that change something (refused read-only).
  */
-export type Scope = 'global' | 'list' | 'overview' | 'logs' | 'health' | 'backups' | 'filter' | 'help' | 'dialog' | 'palette';
+export type Scope = 'global' | 'list' | 'overview' | 'logs' | 'health' | 'backups' | 'filter' | 'help' | 'dialog' | 'palette' | 'choose' | 'walkthrough' | 'timeline';
 
 export interface KeyBinding {
   /** Command id the handlers switch on. */
@@ -31,7 +31,7 @@ export const keymap: KeyBinding[] = [
   { command: 'pageDown', keys: ['PgDn'], description: 'page down', scope: 'list', mutates: false },
   { command: 'pageUp', keys: ['PgUp'], description: 'page up', scope: 'list', mutates: false },
   { command: 'filter', keys: ['/'], description: 'filter by name, service, project or image (Esc clears)', scope: 'list', mutates: false, footer: 'filter' },
-  { command: 'palette', keys: [':'], description: 'command palette: restart NAME, stop NAME, start NAME, logs NAME|PROJECT, maint on [REASON]|off|run TASK, quit (Tab completes)', scope: 'global', mutates: false, footer: 'cmd' },
+  { command: 'palette', keys: [':'], description: 'command palette: restart NAME, stop NAME, start NAME, logs NAME|PROJECT, backup TARGET, restore TARGET [ID], drill TARGET, maint on [REASON]|off|run TASK, quit (Tab completes)', scope: 'global', mutates: false, footer: 'cmd' },
   { command: 'restart', keys: ['r'], description: 'restart the selected container (asks first)', scope: 'overview', mutates: true, footer: 'restart' },
   { command: 'stopStart', keys: ['s'], description: 'stop the selected container (type its name to confirm), or start it if stopped', scope: 'overview', mutates: true, footer: 'stop/start' },
   { command: 'maintenance', keys: ['m'], description: 'maintenance window on (the selected container\'s project: 503 page, stop its services; type the name to confirm) or off (start them, wait for health)', scope: 'overview', mutates: true, footer: 'maint' },
@@ -61,6 +61,17 @@ export const keymap: KeyBinding[] = [
   { command: 'healthClose', keys: ['Esc'], description: 'close the details', scope: 'health', mutates: false },
   { command: 'backupRun', keys: ['b'], description: 'back up the selected target now (asks first: destination, size, free space), then verify it and apply retention', scope: 'backups', mutates: true, footer: 'backup' },
   { command: 'backupVerify', keys: ['v'], description: 'verify the newest backup of the selected target (checksum, then restorable)', scope: 'backups', mutates: false, footer: 'verify' },
+  { command: 'backupRestore', keys: ['R'], description: 'restore the selected target: choose the backup (newest verified first), preflight, type the name; a walkthrough with a safety backup and automatic rollback', scope: 'backups', mutates: true, footer: 'restore' },
+  { command: 'backupDrill', keys: ['D'], description: 'restore drill: the newest verified backup into a throwaway container, checked and recorded as proven', scope: 'backups', mutates: true, footer: 'drill' },
+  { command: 'tlSource', keys: ['s'], description: 'timeline: cycle the source shown (all, docker, alert, check, maintenance, action)', scope: 'timeline', mutates: false, footer: 'source' },
+  { command: 'tlLogs', keys: ['Enter'], description: 'timeline: the logs of the entry\'s container from a minute before it, paused at it', scope: 'timeline', mutates: false, footer: 'logs then' },
+  { command: 'tlReport', keys: ['i'], description: 'timeline: write an incident report draft (Markdown) for the shown window and filter; the path is shown', scope: 'timeline', mutates: false, footer: 'report' },
+  { command: 'chooseDown', keys: ['j', '↓'], description: 'next backup', scope: 'choose', mutates: false, footer: 'move', footerKeys: 'j/k' },
+  { command: 'chooseUp', keys: ['k', '↑'], description: 'previous backup', scope: 'choose', mutates: false },
+  { command: 'choosePick', keys: ['Enter'], description: 'restore this backup (preflight, then the confirmation)', scope: 'choose', mutates: true, footer: 'restore this' },
+  { command: 'chooseClose', keys: ['Esc'], description: 'cancel: nothing happens', scope: 'choose', mutates: false, footer: 'cancel' },
+  { command: 'walkInterrupt', keys: ['Ctrl-C'], description: 'interrupt the running restore: asks, then stops the step and rolls back to the safety backup', scope: 'walkthrough', mutates: true, footer: 'interrupt' },
+  { command: 'walkClose', keys: ['Esc', 'Enter'], description: 'close the walkthrough once it has finished', scope: 'walkthrough', mutates: false, footer: 'close' },
   { command: 'confirm', keys: ['y'], description: 'confirm (destructive actions: type the name, then Enter)', scope: 'dialog', mutates: false, footer: 'confirm' },
   { command: 'cancel', keys: ['Esc', 'n', 'any other key'], description: 'cancel: nothing happens', scope: 'dialog', mutates: false, footer: 'cancel' },
   { command: 'paletteComplete', keys: ['Tab'], description: 'complete the command or container name', scope: 'palette', mutates: false, footer: 'complete' },

@@ -24,7 +24,7 @@ import type { DB } from '../store/db.js';
 import { fileSafeId } from './discover.js';
 import { ENGINES } from './engines/index.js';
 import { planRetention, type RetentionPlan, type RetentionPolicy } from './retention.js';
-import type { BackupEngine, EngineContext, TargetDef, VerifyResult } from './types.js';
+import type { BackupEngine, DetailValue, EngineContext, TargetDef, VerifyResult } from './types.js';
 import { findPartials, freeBytes, removeStalePartials, writeBackup, type PartialFile } from './writer.js';
 
 /** What every phase needs. */
@@ -160,7 +160,7 @@ export interface DumpProgress {
 export async function dumpBackup(
   deps: BackupDeps,
   target: TargetDef,
-  opts: { signal: AbortSignal; onProgress?: (p: DumpProgress) => void; estimate?: number | null },
+  opts: { signal: AbortSignal; onProgress?: (p: DumpProgress) => void; estimate?: number | null; details?: Record<string, DetailValue> },
 ): Promise<StoredBackup> {
   const engine = engineOf(target.kind);
   const dir = targetDir(deps.dir, target.id);
@@ -186,7 +186,7 @@ export async function dumpBackup(
         { signal: opts.signal, onWritten: (n) => { written = n; report(); } },
       ),
     );
-    return finishOk(deps.db, id, { finishedAt: now(deps), sizeBytes: out.sizeBytes, sha256: out.sha256, details: out.result.details, file: out.file });
+    return finishOk(deps.db, id, { finishedAt: now(deps), sizeBytes: out.sizeBytes, sha256: out.sha256, details: { ...out.result.details, ...opts.details }, file: out.file });
   } catch (e) {
     const message = describeFailure(e);
     const failed = finishFailed(deps.db, running.id, { finishedAt: now(deps), error: message });

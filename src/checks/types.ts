@@ -66,6 +66,8 @@ export interface CheckEnv {
   config: Config;
   /** The newest good (finished + verified) backup of a target, from the state store (backup checks). */
   latestBackup?: (target: string) => BackupRecord | null;
+  /** When a target was last proven restorable by a drill (epoch ms), for backups.drillWithin. */
+  lastDrill?: (target: string) => number | null;
   /** Aborted when the check's timeout passes: kinds pass it on to sockets and child processes. */
   signal: AbortSignal;
   now: () => number;

@@ -101,14 +101,25 @@ function progressPrinter(): { onEvent: (e: RunEvent) => void; finish: () => void
   return { onEvent, finish: clear };
 }
 
-/** Runs an action with Ctrl-C wired to its signal; a confirmation that cannot be asked is a refusal. */
-async function runAction<P>(runner: Runner, action: ActionDef<P>, params: P, confirm: (c: Confirmation) => Promise<boolean>): Promise<RunResult> {
+/**
+ * Runs an action with Ctrl-C wired to its signal; a confirmation that cannot be asked is a refusal.
+ * `onSigint` replaces the default (abort at once): it gets the function that aborts.
+ */
+export async function runAction<P>(
+  runner: Runner,
+  action: ActionDef<P>,
+  params: P,
+  confirm: (c: Confirmation) => Promise<boolean>,
+  onSigint?: (abort: () => void) => void,
+): Promise<RunResult> {
   const abort = new AbortController();
-  const onSigint = () => {
+  const stop = () => abort.abort(new Error('interrupted by Ctrl-C'));
+  const handler = onSigint ? () => onSigint(stop) : () => {
     process.stderr.write('\ninterrupted: stopping (the partial file is removed)\n');
-    abort.abort(new Error('interrupted by Ctrl-C'));
+    stop();
   };
-  process.once('SIGINT', onSigint);
+  const onSigintEvent = () => handler();
+  process[onSigint ? 'on' : 'once']('SIGINT', onSigintEvent);
   const printer = progressPrinter();
   try {
     return await runner.run(action, params, { confirm, onEvent: printer.onEvent, signal: abort.signal });
@@ -117,11 +128,11 @@ async function runAction<P>(runner: Runner, action: ActionDef<P>, params: P, con
     throw e;
   } finally {
     printer.finish();
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSigintEvent);
   }
 }
 
-function json(value: unknown): void {
+export function json(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 

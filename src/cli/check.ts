@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openState } from '../store/db.js';
 import { latestGood } from '../store/backups.js';
+import { lastGoodDrillAt } from '../store/restores.js';
 import { currentMaintenance, type MaintenanceWindow } from '../store/maintenance.js';
 import type { BackupRecord } from '../backup/types.js';
 /**
@@ -156,7 +157,7 @@ export async function collectChecks(ctx: Context, names: readonly string[] = [],
     thresholds: ctx.config.thresholds,
     config: ctx.config,
     now: Date.now,
-    ...(store ? { latestBackup: store.latest, maintenance: store.maintenance } : {}),
+    ...(store ? { latestBackup: store.latest, lastDrill: store.lastDrill, maintenance: store.maintenance } : {}),
   };
   const unknown = (def: { name: string; kind: string }, message: string): CheckRun => ({
     name: def.name, kind: def.kind, result: { status: 'unknown', message, latencyMs: null, at: Date.now() },
@@ -174,11 +175,11 @@ export async function collectChecks(ctx: Context, names: readonly string[] = [],
 }
 
 /** The backup history for backup checks, without creating a store where there is none. */
-function openHistory(ctx: Context): { latest: (target: string) => BackupRecord | null; maintenance: () => MaintenanceWindow | null; close: () => void } | null {
-  if (!existsSync(join(ctx.stateDir, 'opsdeck.db'))) return { latest: () => null, maintenance: () => null, close: () => undefined };
+function openHistory(ctx: Context): { latest: (target: string) => BackupRecord | null; lastDrill: (target: string) => number | null; maintenance: () => MaintenanceWindow | null; close: () => void } | null {
+  if (!existsSync(join(ctx.stateDir, 'opsdeck.db'))) return { latest: () => null, lastDrill: () => null, maintenance: () => null, close: () => undefined };
   try {
     const { db } = openState(ctx.stateDir);
-    return { latest: (t) => latestGood(db, t), maintenance: () => currentMaintenance(db), close: () => db.close() };
+    return { latest: (t) => latestGood(db, t), lastDrill: (t) => lastGoodDrillAt(db, t), maintenance: () => currentMaintenance(db), close: () => db.close() };
   } catch {
     return null; // the checks say the history is not available here
   }

@@ -15,6 +15,8 @@ import { MaintenanceModel } from '../model/maintenanceModel.js';
 import { defaultBackupDir } from '../store/paths.js';
 import { policyOf } from '../backup/retention.js';
 import { join } from 'node:path';
+import { TimelineModel } from '../model/timelineModel.js';
+import { startEventRecorder } from '../timeline/recorder.js';
 
 const ALT_ON = '\x1b[?1049h\x1b[H\x1b[2J';
 const ALT_OFF = '\x1b[?25h\x1b[?1049l';
@@ -58,6 +60,12 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
   // Health checks: on their intervals, container checks on Docker's events; alerts need the store.
   const live = startLiveChecks({ docker, host, config: ctx.config, db, maintenance });
 
+  // The incident timeline: Docker events go to the store (and what dockerd still holds from before
+  // we started is backfilled); the model reads the joined feed for view 6 and the "what changed" line.
+  const timeline = new TimelineModel(db);
+  const recorder = db ? startEventRecorder(db, docker, { onWrite: () => timeline.notifyWrite() }) : null;
+  timeline.start();
+
   // Backup targets and their history (view 4).
   const backups = new BackupsModel(docker, ctx.config, db);
   backups.start();
@@ -72,12 +80,14 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
   const instance = render(
     <App docker={docker} host={host} hostname={hostname()} readOnly={ctx.readOnly} color={ctx.color} ascii={ctx.ascii}
       thresholds={ctx.config.thresholds} runner={runner} onQuit={() => { quitting = true; }}
-      logs={logs} logTail={ctx.config.logs.tail} saveDirs={[process.cwd(), join(ctx.stateDir, 'logs')]} checks={live.scheduler} backups={backups} backupEnv={backupEnv} maintenance={maintenance} config={ctx.config} />,
+      logs={logs} logTail={ctx.config.logs.tail} saveDirs={[process.cwd(), join(ctx.stateDir, 'logs')]} checks={live.scheduler} backups={backups} backupEnv={backupEnv} maintenance={maintenance} config={ctx.config} timeline={timeline} />,
     { exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
   );
 
   /** Stops every stream and timer and gives the terminal back; live checks are stopped by the caller. */
   const stopAll = () => {
+    recorder?.stop();
+    timeline.stop();
     backups.stop();
     maintenance.stop();
     logs.close();

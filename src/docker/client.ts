@@ -32,6 +32,14 @@ export interface ContainerControl {
   restart(id: string, timeoutSec?: number): Promise<void>;
   stop(id: string, timeoutSec?: number): Promise<void>;
   start(id: string): Promise<void>;
+  /** Changes the restart policy in place (`docker update --restart`): a restore pauses `always`. */
+  setRestartPolicy(id: string, policy: RestartPolicy): Promise<void>;
+}
+
+export interface RestartPolicy {
+  /** "no", "always", "unless-stopped", "on-failure" (Docker reports "" for no). */
+  name: string;
+  maximumRetryCount?: number;
 }
 
 export function createReader(endpoint: DockerEndpoint): DockerReader {
@@ -67,6 +75,7 @@ export function createControl(reader: DockerReader, opts: { readOnly: boolean })
       restart: async (id) => { throw new ReadOnlyError(`restart container ${id.slice(0, 12)}`); },
       stop: async (id) => { throw new ReadOnlyError(`stop container ${id.slice(0, 12)}`); },
       start: async (id) => { throw new ReadOnlyError(`start container ${id.slice(0, 12)}`); },
+      setRestartPolicy: async (id) => { throw new ReadOnlyError(`change the restart policy of container ${id.slice(0, 12)}`); },
     };
   }
   const docker = reader.raw;
@@ -74,5 +83,9 @@ export function createControl(reader: DockerReader, opts: { readOnly: boolean })
     async restart(id, timeoutSec = 10) { await docker.getContainer(id).restart({ t: timeoutSec }); },
     async stop(id, timeoutSec = 10) { await docker.getContainer(id).stop({ t: timeoutSec }); },
     async start(id) { await docker.getContainer(id).start(); },
+    async setRestartPolicy(id, policy) {
+      const name = policy.name === '' ? 'no' : policy.name;
+      await docker.getContainer(id).update({ RestartPolicy: { Name: name, ...(name === 'on-failure' ? { MaximumRetryCount: policy.maximumRetryCount ?? 0 } : {}) } });
+    },
   };
 }

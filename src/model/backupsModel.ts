@@ -3,6 +3,7 @@ import type { DB } from '../store/db.js';
 import { discoverTargets } from '../backup/discover.js';
 import type { BackupRecord, TargetDef } from '../backup/types.js';
 import { latestGood, listBackups } from '../store/backups.js';
+import { listRestores, type RestoreRecord } from '../store/restores.js';
 import type { DockerModel } from './dockerModel.js';
 import { Observable } from './observable.js';
 
@@ -11,6 +12,9 @@ export interface BackupTargetState {
   latestGood: BackupRecord | null;
   /** Newest first (at most 50). */
   history: BackupRecord[];
+  /** The newest finished restore drill and restore of the target, if any. */
+  lastDrill?: RestoreRecord | null;
+  lastRestore?: RestoreRecord | null;
 }
 
 export interface BackupsSnapshot {
@@ -64,7 +68,11 @@ export class BackupsModel extends Observable<BackupsSnapshot> {
   private stateOf(def: TargetDef): BackupTargetState {
     if (!this.db) return { def, latestGood: null, history: [] };
     try {
-      return { def, latestGood: latestGood(this.db, def.id), history: listBackups(this.db, { target: def.id, limit: 50 }) };
+      const recent = listRestores(this.db, { target: def.id, limit: 20 }).filter((r) => r.status !== 'running');
+      return {
+        def, latestGood: latestGood(this.db, def.id), history: listBackups(this.db, { target: def.id, limit: 50 }),
+        lastDrill: recent.find((r) => r.kind === 'drill') ?? null, lastRestore: recent.find((r) => r.kind === 'restore') ?? null,
+      };
     } catch {
       return { def, latestGood: null, history: [] };
     }

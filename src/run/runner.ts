@@ -104,24 +104,45 @@ export class Runner {
     const onOuterAbort = () => abort.abort(opts.signal?.reason ?? new Error('interrupted'));
     opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
     let detail: string | undefined;
+    const stepCtx = (stepId: string, t0: number, signal: AbortSignal) => ({
+      ...this.deps.ctx,
+      signal,
+      progress: (p: Progress) => emit({ type: 'progress', step: stepId, progress: withRate(p, t0) }),
+      log: (line: string) => emit({ type: 'log', step: stepId, line }),
+    });
     try {
-      for (const step of action.steps(params)) {
-        if (abort.signal.aborted) throw new Error(`interrupted before "${step.title}"`);
+      const steps = action.steps(params);
+      for (const [i, step] of steps.entries()) {
         const t0 = Date.now();
-        emit({ type: 'step', id: step.id, title: step.title, status: 'running' });
         try {
-          const out = await step.run(params, {
-            ...this.deps.ctx,
-            signal: abort.signal,
-            progress: (p) => emit({ type: 'progress', step: step.id, progress: withRate(p, t0) }),
-            log: (line) => emit({ type: 'log', step: step.id, line }),
-          });
+          if (abort.signal.aborted) throw new Error(`interrupted before "${step.title}"`);
+          emit({ type: 'step', id: step.id, title: step.title, status: 'running' });
+          const out = await step.run(params, stepCtx(step.id, t0, abort.signal));
           if (typeof out === 'string') detail = out;
           emit({ type: 'step', id: step.id, title: step.title, status: 'done', durationMs: Date.now() - t0, detail: out ?? undefined });
         } catch (e) {
           const message = errorText(e);
           emit({ type: 'step', id: step.id, title: step.title, status: 'failed', durationMs: Date.now() - t0, error: message });
-          throw new Error(`${step.title} failed: ${message}`);
+          for (const rest of steps.slice(i + 1)) emit({ type: 'step', id: rest.id, title: rest.title, status: 'skipped' });
+          if (!action.recover) throw new Error(`${step.title} failed: ${message}`);
+          const failure = { stepId: step.id, stepTitle: step.title, error: message, interrupted: abort.signal.aborted };
+          const undo = new AbortController();
+          setMaxListeners(0, undo.signal);
+          throw new Error(await action.recover(params, failure, {
+            ...stepCtx(step.id, Date.now(), undo.signal),
+            step: async (id, title, fn) => {
+              const s0 = Date.now();
+              emit({ type: 'step', id, title, status: 'running' });
+              try {
+                const out = await fn();
+                emit({ type: 'step', id, title, status: 'done', durationMs: Date.now() - s0, detail: out ?? undefined });
+                return out;
+              } catch (err) {
+                emit({ type: 'step', id, title, status: 'failed', durationMs: Date.now() - s0, error: errorText(err) });
+                throw err;
+              }
+            },
+          }));
         }
       }
       const durationMs = Date.now() - started;

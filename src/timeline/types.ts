@@ -25,6 +25,14 @@ export interface TimelineEntry {
   container?: string;
   /** Stable id for de-duplication and selection ("docker:123", "audit:45", …). */
   key: string;
+  /**
+   * What happened, machine-readable: Docker's action ("die", "oom", "start", "health_status: unhealthy",
+   * "pull" …), "transition" (a check), "enter"/"exit" (maintenance), the audit action id
+   * ("container.restart"). Added by the timeline; optional so other producers need not set it.
+   */
+  kind?: string;
+  /** A Docker `die`: the exit code. */
+  exitCode?: number;
 }
 
 export interface TimelineQuery {

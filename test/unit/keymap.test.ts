@@ -5,7 +5,7 @@ import { footerEntries, keymap, VIEWS, type KeyBinding, type Scope } from '../..
 import { commandFor } from '../../views/App.js';
 
 type Mode = Parameters<typeof commandFor>[2];
-const MODES: Mode[] = ['normal', 'filter', 'help', 'palette', 'dialog'];
+const MODES: Mode[] = ['normal', 'filter', 'help', 'palette', 'dialog', 'choose', 'walkthrough'];
 
 const NO_KEY: Key = {
   upArrow: false,
@@ -57,7 +57,7 @@ function press(name: string): [string, Key] | null {
 
 const modeFor = (scope: Scope): Mode => {
   switch (scope) {
-    case 'global': case 'list': case 'overview': case 'logs': case 'health': case 'backups': return 'normal';
+    case 'global': case 'list': case 'overview': case 'logs': case 'health': case 'backups': case 'timeline': return 'normal';
     default: return scope;
   }
 };
@@ -71,7 +71,7 @@ test('commandFor: every key of every keymap binding gives its command in its sco
     for (const k of b.keys) {
       const p = press(k);
       if (p === null) continue;
-      const got = commandFor(p[0], p[1], modeFor(b.scope), b.scope === 'logs' ? 1 : b.scope === 'health' ? 2 : b.scope === 'backups' ? 3 : 0);
+      const got = commandFor(p[0], p[1], modeFor(b.scope), b.scope === 'logs' ? 1 : b.scope === 'health' ? 2 : b.scope === 'backups' ? 3 : b.scope === 'timeline' ? 5 : 0);
       assert.ok(got !== null && accepts(b).includes(got), `${k} in ${b.scope}: got ${got}, want ${b.command}`);
       checked++;
     }
@@ -88,8 +88,8 @@ test('commandFor: every keymap command is reachable', () => {
     { backspace: true }, { delete: true }, { home: true }, { end: true }, { leftArrow: true }, { rightArrow: true },
   ];
   for (const mode of MODES) {
-    for (const view of [0, 1, 2, 3]) {
-      for (const input of [...inputs, 'l', 'L', 'f', '!', 'e', 'E', 'w', 'W', 't', 'z', 'p', 'T', 'b', 'v', 'm']) {
+    for (const view of [0, 1, 2, 3, 4, 5]) {
+      for (const input of [...inputs, 'l', 'L', 'f', '!', 'e', 'E', 'w', 'W', 't', 'z', 'p', 'T', 'b', 'v', 'm', 'R', 'D', 'i']) {
         for (const f of flags) {
           const cmd = commandFor(input, key(f), mode, view);
           if (cmd !== null) produced.add(cmd);
@@ -209,10 +209,14 @@ test('commandFor: a confirmation dialog gets every key; Ctrl-C cancels it', () =
   assert.equal(commandFor('c', key({ ctrl: true }), 'dialog'), 'dialogCancel');
 });
 
-test('commandFor: Ctrl-C quits from every mode outside a dialog', () => {
-  for (const mode of MODES.filter((m) => m !== 'dialog')) {
+test('commandFor: Ctrl-C quits from every mode outside a dialog, the chooser and a walkthrough', () => {
+  for (const mode of MODES.filter((m) => m !== 'dialog' && m !== 'choose' && m !== 'walkthrough')) {
     assert.equal(commandFor('c', key({ ctrl: true }), mode), 'quit', mode);
   }
+  // The chooser closes; a running restore is never left by accident: Ctrl-C asks, q does nothing.
+  assert.equal(commandFor('c', key({ ctrl: true }), 'choose'), 'chooseClose');
+  assert.equal(commandFor('c', key({ ctrl: true }), 'walkthrough'), 'walkInterrupt');
+  assert.equal(commandFor('q', key(), 'walkthrough'), 'walkKey');
 });
 
 test('footerEntries: global + list includes help, quit and filter, in table order, nothing from other scopes', () => {

@@ -35,14 +35,42 @@ function action(over: Partial<ActionDef<{ n: number }>> & { log?: string[] } = {
 describe('read-only is enforced in the client layer', () => {
   it('every mutating method of a read-only control refuses without calling Docker', async () => {
     const control = createControl(reader, { readOnly: true });
-    for (const m of ['restart', 'stop', 'start'] as const) {
-      await assert.rejects(control[m]('0123456789abcdef'), (e: unknown) => e instanceof ReadOnlyError && /read-only, so it will not/.test((e as Error).message));
+    for (const m of ['restart', 'stop', 'start', 'setRestartPolicy'] as const) {
+      await assert.rejects(control[m]('0123456789abcdef', { name: 'no' } as never), (e: unknown) => e instanceof ReadOnlyError && /read-only, so it will not/.test((e as Error).message));
     }
   });
 });
 
 describe('the runner', () => {
   const ctx = { docker: reader, control: createControl(reader, { readOnly: true }) };
+
+  it('a failing step: the rest are shown skipped, recover runs with its own steps and a live signal, its message is the error', async () => {
+    const db = state();
+    const events: string[] = [];
+    const outer = new AbortController();
+    let recoverSignalAborted: boolean | null = null;
+    const a = action({
+      steps: () => [
+        { id: 'a', title: 'Step A', run: async () => undefined },
+        { id: 'b', title: 'Step B', run: async () => { outer.abort(); throw new Error('boom'); } },
+        { id: 'c', title: 'Step C', run: async () => undefined },
+      ],
+      recover: async (_p, failure, rctx) => {
+        recoverSignalAborted = rctx.signal.aborted;
+        await rctx.step('undo', 'Undo', async () => 'undone');
+        return `failed at ${failure.stepTitle}: ${failure.error} (interrupted: ${failure.interrupted}) — rolled back`;
+      },
+    });
+    const res = await new Runner({ ctx, db, readOnly: false }).run(a, { n: 7 }, {
+      confirm: async () => true, signal: outer.signal, onEvent: (e) => { if (e.type === 'step') events.push(`${e.id}:${e.status}`); },
+    });
+    assert.equal(res.result, 'failed');
+    assert.equal(res.error, 'failed at Step B: boom (interrupted: true) — rolled back');
+    assert.deepEqual(events, ['a:running', 'a:done', 'b:running', 'b:failed', 'c:skipped', 'undo:running', 'undo:done']);
+    assert.equal(recoverSignalAborted, false, 'the rollback is not stopped by the interrupt');
+    assert.equal(listAudit(db)[0]?.error, res.error);
+    assert.deepEqual(listLocks(db), []);
+  });
 
   it('runs steps in order after confirmation, audits ok, releases the lock', async () => {
     const db = state();

@@ -44,11 +44,24 @@ export async function runBackup(def: CheckDef, env: CheckEnv): Promise<CheckOutc
   }
   const at = b.finishedAt ?? b.startedAt;
   const ageMs = Math.max(0, env.now() - at);
-  const status = backupAgeStatus(ageMs, warn, crit);
+  let status = backupAgeStatus(ageMs, warn, crit);
   const limit = status === 'crit' ? `over ${formatDuration(crit)}` : status === 'warn' ? `over ${formatDuration(warn)}` : `warn at ${formatDuration(warn)}`;
+  // backups.drillWithin: a backup nobody proved restorable lately is a warning, not a crit.
+  const drillWithin = env.config.backups.drillWithin;
+  let drill = '';
+  if (drillWithin !== undefined) {
+    const lastDrill = env.lastDrill?.(target) ?? null;
+    const drillAge = lastDrill === null ? null : Math.max(0, env.now() - lastDrill);
+    if (drillAge === null || drillAge > drillWithin) {
+      if (status === 'ok') status = 'warn';
+      drill = drillAge === null ? `; no restore drill yet (wanted every ${formatDuration(drillWithin)}: opsdeck drill ${safeText(target)})` : `; last restore drill ${formatDuration(drillAge)} ago (wanted within ${formatDuration(drillWithin)})`;
+    } else {
+      drill = `; restore drill ${formatDuration(drillAge)} ago`;
+    }
+  }
   return {
     status,
-    message: `last good backup ${formatDuration(ageMs)} ago (${limit}): ${safeText(b.id)}, ${formatBytes(b.sizeBytes)}`,
+    message: `last good backup ${formatDuration(ageMs)} ago (${limit}): ${safeText(b.id)}, ${formatBytes(b.sizeBytes)}${drill}`,
     latencyMs,
     details: {
       target,

@@ -338,7 +338,8 @@ async function verifyHealth(p: RestoreParams, ctx: StepContext): Promise<string>
   const after = await engineOf(p).probe(p.target, { docker: ctx.docker, signal: ctx.signal, tmpDir: '/tmp' });
   p.state.after = after;
   if (!after.ok) throw new Error(`the restored data does not answer: ${after.message}`);
-  return `${mine.length} container${mine.length === 1 ? '' : 's'} up, ${defs.length} check${defs.length === 1 ? '' : 's'} ok; ${after.message}`;
+  const up = mine.length ? `${mine.length} container${mine.length === 1 ? '' : 's'} up, ${defs.length} check${defs.length === 1 ? '' : 's'} ok; ` : '';
+  return `${up}${after.message}`;
 }
 
 function finish(p: RestoreParams, status: Exclude<RestoreStatus, 'running'>, message: string, failedStep: string | null = null): void {
@@ -418,7 +419,7 @@ export const restoreAction: ActionDef<RestoreParams> = {
       typeToConfirm: p.target.id,
       lines: [
         `Target ${p.target.id}: ${describeTarget(p.target)}.`,
-        `Backup ${b.id}: taken ${clock(b.startedAt)} (${formatAge(b.startedAt)} ago), ${formatBytes(b.sizeBytes)}${version ? `, from ${version}` : ''}, ${p.state.verifiedNow ? `verified now: ${p.state.verifiedNow}` : `verified ${b.verifiedAt ? clock(b.verifiedAt) : ''}`}.`,
+        `Backup ${b.id}: taken ${clock(b.startedAt)} (${formatAge(b.startedAt)}), ${formatBytes(b.sizeBytes)}${version ? `, from ${version}` : ''}, ${p.state.verifiedNow ? `verified now: ${p.state.verifiedNow}` : `verified ${b.verifiedAt ? clock(b.verifiedAt) : ''}`}.`,
         ...(p.state.compat?.lines ?? []),
         ...(p.state.space?.lines ?? []),
         deps.length ? `Stops, in this order: ${deps.join(', ')}; starts them again afterwards in reverse.` : 'Stops no other container (no dependants found; `stop:` in the target\'s config names them).',
@@ -559,7 +560,7 @@ export const drillAction: ActionDef<DrillParams> = {
       title: `Restore drill of ${p.target.id}?`,
       verb: 'drill',
       lines: [
-        `Restores backup ${p.backup.id} (${formatAge(p.backup.startedAt)} old, ${formatBytes(p.backup.sizeBytes)}) into a throwaway container, checks the data, and removes the container.`,
+        `Restores backup ${p.backup.id} (taken ${formatAge(p.backup.startedAt)}, ${formatBytes(p.backup.sizeBytes)}) into a throwaway container, checks the data, and removes the container.`,
         `${p.target.id} itself is not touched.`,
       ],
     };

@@ -103,7 +103,7 @@ export async function runRestoreCommand(ctx: Context, targetId: string, backupId
       throw e;
     }
     const params = restoreParams({ db, config: ctx.config, target, backup, dir: backupDir(ctx) });
-    process.stderr.write(`restoring ${target.id} from ${backup.id} (${formatAge(backup.startedAt)} old)\n`);
+    process.stderr.write(`restoring ${target.id} from ${backup.id} (taken ${formatAge(backup.startedAt)})\n`);
     const res = await runAction(runner, restoreAction, params, cliConfirm(opts), interruptHandler(params));
     const outcome = {
       result: res.result, target: target.id, backup: backup.id, status: params.state.status ?? (res.result === 'ok' ? 'ok' : res.result),

@@ -611,6 +611,20 @@ export const configSchema = strict({
   thresholds: thresholdsSchema.prefault({}),
   checks: z.array(checkSchema).superRefine(uniqueNames('check'), WHEN_ARRAY).default([]),
   backups: backupsSchema.prefault({}),
+  /** metric history (the agent, the Capacity view) */
+  metrics: strict({
+    /** the agent's sampling interval (--interval overrides) */
+    interval: duration({ min: 1000 }).prefault('10s'),
+    retention: strict({
+      /** samples as collected are kept this long */
+      raw: duration({ min: 60_000 }).prefault('24h'),
+      /** then averages, finest first */
+      tiers: z.array(strict({ every: duration({ min: 1000 }), keep: duration({ min: 60_000 }) }))
+        .prefault([{ every: '1m', keep: '7d' }, { every: '15m', keep: '90d' }]),
+    }).prefault({}),
+    /** a projection "full in N days" below this raises the capacity check to warn */
+    horizon: duration({ min: 86_400_000 }).prefault('14d'),
+  }).prefault({}),
   maintenance: maintenanceSchema.prefault({}),
   alerts: alertsSchema.prefault({}),
   logs: logsSchema.prefault({}),

@@ -93,9 +93,16 @@ function newest(values: readonly Sample[], n: number): Sample[] {
 }
 
 function scaleOf(data: readonly Sample[], opts: ScaleOptions): { lo: number; hi: number } {
-  const nums = data.filter((v): v is number => v !== null);
-  const lo = finite(opts.min) ?? Math.min(0, ...nums);
-  const hi = finite(opts.max) ?? (nums.length > 0 ? Math.max(...nums) : lo);
+  // A loop, not Math.min(...data): a week of samples would overflow the argument list.
+  let min = 0;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of data) {
+    if (v === null) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const lo = finite(opts.min) ?? min;
+  const hi = finite(opts.max) ?? (max > Number.NEGATIVE_INFINITY ? max : lo);
   return { lo, hi: Math.max(lo, hi) };
 }
 
@@ -112,4 +119,101 @@ function finite(v: number | undefined): number | undefined {
 
 function cells(n: number): number {
   return Number.isFinite(n) ? Math.max(0, Math.floor(n)) : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared by sparklines and the multi-row charts of src/chart.ts.
+
+export type { Sample };
+
+/** A time-stamped sample, as the metric store returns them (null: no sample in that slot). */
+export interface TimePoint {
+  at: number;
+  value: number | null;
+}
+
+/** How the samples that fall into one column are combined. */
+export type Aggregate = 'max' | 'mean' | 'last';
+
+/**
+ * Spreads time-stamped samples over `n` equal slices of [from, to] (oldest slice first): each slice
+ * gets the aggregate of the samples in it — by default the highest, so a short peak is not averaged
+ * away when a week is squeezed into 60 cells. A slice without a sample repeats the previous sample
+ * while that is at most 1.5 sampling steps old (so a series coarser than the chart draws as a line,
+ * not as dots); an explicit null sample, or a longer silence, is a gap. Samples outside the window
+ * and non-finite values are ignored (non-finite ones count as gaps). Expects `points` time-ordered.
+ */
+export function bucketByTime(points: readonly TimePoint[], from: number, to: number, n: number, agg: Aggregate = 'max'): Sample[] {
+  const cols = cells(n);
+  const out = new Array<Sample>(cols).fill(null);
+  if (cols === 0 || points.length === 0) return out;
+  const span = to - from;
+  if (!(span > 0)) {
+    // A zero-width window: the newest value, if any, in the last column.
+    for (let i = points.length - 1; i >= 0; i--) {
+      const v = points[i]!.value;
+      if (isFiniteNum(v)) { out[cols - 1] = v; break; }
+    }
+    return out;
+  }
+  const first = points[0]!.at;
+  const last = points[points.length - 1]!.at;
+  // The sampling step: the window's resolution, from the spacing of the points (gaps are null slots).
+  const step = points.length > 1 ? (last - first) / (points.length - 1) : span;
+  const hold = step * 1.5;
+  const sum = new Float64Array(cols);
+  const count = new Uint32Array(cols);
+  // Per column: the newest sample before the column's end that was seen (value or explicit gap).
+  const lastAt = new Float64Array(cols).fill(Number.NaN);
+  const lastVal = new Array<Sample>(cols).fill(null);
+  for (const p of points) {
+    if (!(p.at >= from) || p.at > to) continue;
+    const i = Math.min(cols - 1, Math.floor(((p.at - from) / span) * cols));
+    const v = isFiniteNum(p.value) ? p.value : null;
+    lastAt[i] = p.at;
+    lastVal[i] = v;
+    if (v === null) continue;
+    const prev = out[i];
+    if (agg === 'max') out[i] = prev === null || prev === undefined || v > prev ? v : prev;
+    else if (agg === 'last') out[i] = v;
+    else { sum[i] = sum[i]! + v; count[i] = count[i]! + 1; }
+  }
+  if (agg === 'mean') for (let i = 0; i < cols; i++) out[i] = count[i]! > 0 ? sum[i]! / count[i]! : null;
+  // Fill empty columns from the newest earlier sample while it is fresh enough.
+  let heldAt = Number.NaN;
+  let held: Sample = null;
+  for (let i = 0; i < cols; i++) {
+    if (!Number.isNaN(lastAt[i]!)) {
+      heldAt = lastAt[i]!;
+      held = lastVal[i]!;
+      continue;
+    }
+    const colStart = from + (span * i) / cols;
+    if (held !== null && colStart - heldAt < hold) out[i] = held;
+  }
+  return out;
+}
+
+/**
+ * The scale sparklines and charts use when none is given: 0 (or the lowest value, if negative) to the
+ * highest value; `min`/`max` override either end. With nothing to go on, lo = hi.
+ */
+export function autoScale(values: readonly Sample[], opts: ScaleOptions = {}): { lo: number; hi: number } {
+  return scaleOf(values.map((v) => (isFiniteNum(v) ? v : null)), opts);
+}
+
+/** Which of `levels` equal bins `v` falls into on lo..hi (0 = lowest; clamped; a flat scale is 0). */
+export function levelIn(v: number, lo: number, hi: number, levels: number): number {
+  return levelOf(v, lo, hi, levels);
+}
+
+/** `sparkline` of time-stamped samples over a window: the samples are bucketed into the columns first. */
+export function timeSparkline(points: readonly TimePoint[], from: number, to: number, width: number, opts: SparklineOptions & { aggregate?: Aggregate } = {}): string {
+  const w = cells(width);
+  const style = opts.style ?? 'braille';
+  return sparkline(bucketByTime(points, from, to, style === 'braille' ? w * 2 : w, opts.aggregate), w, opts);
+}
+
+function isFiniteNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
 }

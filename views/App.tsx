@@ -49,6 +49,11 @@ import { clampTimeline, filterTimeline, initialTimelineCursor, moveTimeline, nex
 import type { TimelineSource } from '../src/timeline/types.js';
 import { writeIncidentReport } from '../src/timeline/draft.js';
 import { TimelineView } from './Timeline.js';
+import type { CapacityModel, CapacitySnapshot } from '../src/model/capacityModel.js';
+import { CapacityView, capacityOrder, capacityScroll } from './Capacity.js';
+import { ContainerDetailView, maxScroll as detailMaxScroll } from './ContainerDetail.js';
+import { gatherContainerDetail, type ContainerDetail } from '../src/diag/containerDetail.js';
+import { writeDiagBundle } from '../src/diag/bundle.js';
 
 export interface AppProps {
   docker: DockerModel;
@@ -78,9 +83,13 @@ export interface AppProps {
   config?: Config;
   /** The incident timeline (view 6) and the Overview's "what changed" line; null: none. */
   timeline?: TimelineModel | null;
+  /** The metric history for the Capacity view (5); null: none. */
+  capacity?: CapacityModel | null;
+  /** Where `d` writes diagnostics bundles (the state directory's diag/), and the config's source. */
+  diagEnv?: { stateDir: string; configSource: string | null };
 }
 
-type Mode = 'normal' | 'filter' | 'help' | 'dialog' | 'palette' | 'choose' | 'walkthrough';
+type Mode = 'normal' | 'filter' | 'help' | 'dialog' | 'palette' | 'choose' | 'walkthrough' | 'detail';
 type Verb = keyof typeof containerActions;
 
 interface DialogState { confirmation: Confirmation; resolve: (ok: boolean) => void; typed: string }
@@ -110,6 +119,15 @@ export function commandFor(input: string, key: Key, mode: Mode, view = 0): strin
     if (key.ctrl && input === 'c') return 'walkInterrupt';
     if (key.escape || key.return) return 'walkClose';
     return 'walkKey';
+  }
+  if (mode === 'detail') {
+    if (key.ctrl && input === 'c') return 'quit';
+    if (key.escape || key.return || input === 'q') return 'detailClose';
+    if (input === 'j' || key.downArrow) return 'detailDown';
+    if (input === 'k' || key.upArrow) return 'detailUp';
+    if (key.pageDown) return 'detailPageDown';
+    if (key.pageUp) return 'detailPageUp';
+    return null;
   }
   if (mode === 'choose') {
     if (key.escape || (key.ctrl && input === 'c')) return 'chooseClose';
@@ -163,6 +181,7 @@ export function commandFor(input: string, key: Key, mode: Mode, view = 0): strin
     if (input === 'R') return 'backupRestore';
     if (input === 'D') return 'backupDrill';
   }
+  if (view === 4 && input === 'w') return 'capWindow';
   if (view === 5) {
     if (input === 's') return 'tlSource';
     if (input === 'i') return 'tlReport';
@@ -179,6 +198,8 @@ export function commandFor(input: string, key: Key, mode: Mode, view = 0): strin
     if (input === 's') return 'stopStart';
     if (input === 'l') return 'logs';
     if (input === 'L') return 'logsProject';
+    if (key.return) return 'detail';
+    if (input === 'd') return 'diag';
   }
   if (key.escape) return 'filterClear';
   return null;
@@ -204,6 +225,7 @@ function maintenanceBanner(w: MaintenanceWindow, now: number): string {
   return parts.filter(Boolean).join(' · ');
 }
 
+const NO_CAPACITY = { subscribe: () => () => undefined, getSnapshot: (): CapacitySnapshot | null => null };
 const NO_TIMELINE = { subscribe: () => () => undefined, getSnapshot: (): TimelineSnapshot | null => null };
 const NO_BACKUPS = { subscribe: () => () => undefined, getSnapshot: (): BackupsSnapshot | null => null };
 
@@ -235,7 +257,7 @@ export function App(props: AppProps) {
   );
 }
 
-function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, onQuit, logs = null, logTail = 500, saveDirs, checks = null, backups = null, backupEnv, maintenance = null, config, timeline = null }: AppProps) {
+function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, onQuit, logs = null, logTail = 500, saveDirs, checks = null, backups = null, backupEnv, maintenance = null, config, timeline = null, capacity = null, diagEnv }: AppProps) {
   const t = useTheme();
   const { exit } = useApp();
   const snap = useSyncExternalStore(docker.subscribe, docker.getSnapshot);
@@ -271,6 +293,11 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const tlCursorRef = useRef<TimelineCursor>(tlCursorState);
   const setTlCursor = (c: TimelineCursor) => { tlCursorRef.current = c; setTlCursorState(c); };
   const tlShown = useMemo(() => filterTimeline(tlSnap?.entries ?? [], tlFilter, tlSources), [tlSnap, tlFilter, tlSources]);
+  const capSnap = useSyncExternalStore(capacity?.subscribe ?? NO_CAPACITY.subscribe, capacity?.getSnapshot ?? NO_CAPACITY.getSnapshot);
+  const [capSel, setCapSelState] = useState(0);
+  const capSelRef = useRef(0);
+  const setCapSel = (i: number) => { capSelRef.current = i; setCapSelState(i); };
+  const capTopRef = useRef(0);
   const maint = useSyncExternalStore(maintenance?.subscribe ?? NO_MAINT.subscribe, maintenance?.getSnapshot ?? NO_MAINT.getSnapshot);
   const maintOn = maint !== null && !maint.endedAt;
   const [view, setViewState] = useState(0);
@@ -304,6 +331,11 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const paletteRef = useRef('');
   const setPalette = (p: string) => { paletteRef.current = p; setPaletteState(p); };
   const [busy, setBusy] = useState<Record<string, string>>({});
+  // Enter on a container: its detail pane (gathered once, scrolled by the keys).
+  const [detail, setDetailState] = useState<{ name: string; data: ContainerDetail | null; error: string | null; scroll: number } | null>(null);
+  const detailRef = useRef<typeof detail>(null);
+  const setDetail = (d: typeof detail) => { detailRef.current = d; setDetailState(d); };
+  const diagRunning = useRef(false);
   // The restore chooser and the walkthrough screen (refs: the key handler reads them between renders).
   const [chooser, setChooserState] = useState<{ def: TargetDef; candidates: StoredBackup[]; index: number } | null>(null);
   const chooserRef = useRef<typeof chooser>(null);
@@ -382,6 +414,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     docker.setStatsPaused(v !== 0);
     if (prev === 1) logs?.close();
     timeline?.setActive(v === 5);
+    capacity?.setActive(v === 4);
     if (v === 1) {
       const remembered = logTargetRef.current;
       if (remembered && remembered.origin === effectiveSelectedId) openLogs(remembered.target);
@@ -669,6 +702,42 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     });
   };
 
+  /** Enter on the Overview: the selected container's detail pane (state, health log, events, errors, env masked). */
+  const openDetail = (row: ContainerRow) => {
+    const d = { name: row.name, data: null, error: null, scroll: 0 };
+    setDetail(d);
+    setMode('detail');
+    gatherContainerDetail(docker.reader, backupEnv?.db ?? null, row.id).then(
+      (data) => { if (detailRef.current?.name === row.name) setDetail({ ...detailRef.current, data }); },
+      (e: Error) => { if (detailRef.current?.name === row.name) setDetail({ ...detailRef.current, error: e.message }); },
+    );
+  };
+  const detailCommand = (cmd: string) => {
+    const d = detailRef.current;
+    if (!d || cmd === 'detailClose') { setDetail(null); setMode('normal'); return; }
+    const page = Math.max(1, bodyHeight - 4);
+    const delta = cmd === 'detailDown' ? 1 : cmd === 'detailUp' ? -1 : cmd === 'detailPageDown' ? page : -page;
+    const max = detailMaxScroll(d.data, width, bodyHeight + stripHeight + attentionHeight, Date.now());
+    setDetail({ ...d, scroll: Math.min(max, Math.max(0, d.scroll + delta)) });
+  };
+
+  /** d: the diagnostics bundle of the last hour (secrets redacted, 0600); progress on the flash line. */
+  const diagCommand = () => {
+    if (diagRunning.current) { say('warn', 'a diagnostics bundle is already being written'); return; }
+    if (!config || !diagEnv) { say('error', 'diagnostics are not available here'); return; }
+    diagRunning.current = true;
+    let last = 0;
+    say('info', 'diagnostics: collecting the last hour…');
+    void writeDiagBundle({
+      docker: docker.reader, db: backupEnv?.db ?? null, config, configSource: diagEnv.configSource, stateDir: diagEnv.stateDir,
+      since: Date.now() - 3_600_000, logs: true,
+      onProgress: (msg) => { if (Date.now() - last > 250) { last = Date.now(); say('info', `diagnostics: ${msg}`); } },
+    }).then(
+      (r) => say(r.notes.length ? 'warn' : 'info', `diagnostics bundle written: ${r.file} (${formatBytes(r.bytes)}${r.notes.length ? `; ${r.notes.length} note${r.notes.length === 1 ? '' : 's'} in SUMMARY.md` : ''})`),
+      (e: Error) => say('error', `diagnostics bundle failed: ${e.message}`),
+    ).finally(() => { diagRunning.current = false; });
+  };
+
   const walkCommand = (cmd: string, input: string) => {
     const w = walkRef.current;
     if (!w) { setMode('normal'); return; }
@@ -706,6 +775,11 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const move = (delta: number) => {
     if (viewRef.current === 2) { moveHealth(delta); return; }
     if (viewRef.current === 3) { moveBackups(delta); return; }
+    if (viewRef.current === 4) {
+      const n = capacityOrder(capacity?.getSnapshot().data ?? null).length;
+      if (n) setCapSel(Math.min(n - 1, Math.max(0, capSelRef.current + (Number.isFinite(delta) ? delta : delta > 0 ? n : -n))));
+      return;
+    }
     if (viewRef.current === 5) {
       const m: TimelineMove = delta === Infinity ? 'bottom' : delta === -Infinity ? 'top' : delta === 1 ? 'down' : delta === -1 ? 'up' : delta > 0 ? 'pageDown' : 'pageUp';
       const shown = filterTimeline(timeline?.getSnapshot().entries ?? [], tlFilterRef.current, tlSourcesRef.current);
@@ -846,6 +920,10 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       case 'backupDrill': drillCommand(); return;
       case 'walkInterrupt': case 'walkClose': case 'walkKey': walkCommand(cmd, input); return;
       case 'tlSource': case 'tlReport': case 'tlLogs': timelineCommand(cmd); return;
+      case 'detail': if (selectedRow) openDetail(selectedRow); return;
+      case 'detailClose': case 'detailDown': case 'detailUp': case 'detailPageDown': case 'detailPageUp': detailCommand(cmd); return;
+      case 'diag': diagCommand(); return;
+      case 'capWindow': if (capacity) say('info', `capacity: the last ${capacity.nextWindow()}`); return;
       case 'chooseDown': case 'chooseUp': case 'choosePick': case 'chooseClose': chooseCommand(cmd); return;
       case 'healthClose': setHealthDetails(false); return;
       case 'maintenance': void maintenanceCommand('toggle'); return;
@@ -926,8 +1004,8 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     }
   });
 
-  const viewScopes: Scope[] = view === 0 ? ['global', 'list', 'overview'] : view === 1 ? ['logs', 'global'] : view === 2 ? ['health', 'global', 'list'] : view === 3 ? ['backups', 'global', 'list'] : view === 5 ? ['timeline', 'global', 'list'] : ['global'];
-  const scopes: Scope[] = mode === 'help' ? ['help'] : mode === 'filter' ? ['filter'] : mode === 'dialog' ? ['dialog'] : mode === 'palette' ? ['palette'] : mode === 'choose' ? ['choose'] : mode === 'walkthrough' ? ['walkthrough'] : viewScopes;
+  const viewScopes: Scope[] = view === 0 ? ['global', 'list', 'overview'] : view === 1 ? ['logs', 'global'] : view === 2 ? ['health', 'global', 'list'] : view === 3 ? ['backups', 'global', 'list'] : view === 5 ? ['timeline', 'global', 'list'] : view === 4 ? ['capacity', 'global', 'list'] : ['global'];
+  const scopes: Scope[] = mode === 'help' ? ['help'] : mode === 'filter' ? ['filter'] : mode === 'dialog' ? ['dialog'] : mode === 'palette' ? ['palette'] : mode === 'choose' ? ['choose'] : mode === 'walkthrough' ? ['walkthrough'] : mode === 'detail' ? ['detail'] : viewScopes;
   const shownFilter = view === 1 ? lv.filterText : view === 5 ? tlFilter : filter;
   const footerExtra = mode === 'filter' ? `/${shownFilter}█` : mode === 'palette' ? `:${palette}█` : view === 5 ? (tlFilter ? `filter: ${tlFilter}` : undefined) : view !== 1 && filter ? `filter: ${filter}` : undefined;
   const flashHeight = flash ? 1 : 0;
@@ -935,6 +1013,8 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   let body: React.ReactNode;
   if (mode === 'walkthrough' && walk) {
     body = <WalkthroughView walk={walk} width={width} height={bodyHeight + stripHeight + attentionHeight} now={Math.max(walkNow, walk.startedAt)} />;
+  } else if (mode === 'detail' && detail) {
+    body = <ContainerDetailView detail={detail.data} name={detail.name} {...(detail.error ? { error: detail.error } : {})} width={width} height={bodyHeight + stripHeight + attentionHeight} scroll={detail.scroll} now={snap.at} />;
   } else if (mode === 'choose' && chooser) {
     body = <BackupChooser target={chooser.def.id} candidates={chooser.candidates} index={chooser.index} width={width} height={bodyHeight + stripHeight + attentionHeight} now={snap.at} />;
   } else if (mode === 'dialog' && dialog) {
@@ -966,6 +1046,13 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     body = (
       <BackupsView rows={backupRows} selected={backupIndex} width={width} height={bodyHeight} now={backupSnap?.at ?? snap.at} ascii={ascii}
         thresholds={backupEnv.age} dir={backupEnv.dir} note={backupSnap?.note} />
+    );
+  } else if (view === 4 && capacity) {
+    const h = bodyHeight;
+    capTopRef.current = capacityScroll(capSnap?.data ?? null, capSel, h, capTopRef.current);
+    body = (
+      <CapacityView data={capSnap?.data ?? null} selected={capSel} scroll={capTopRef.current} width={width} height={h} ascii={ascii}
+        loading={capSnap?.loading ?? false} {...(capSnap?.error ? { error: capSnap.error } : {})} />
     );
   } else if (view === 5 && timeline) {
     const c = clampTimeline(tlCursorState, tlShown.length, timelineListRows(bodyHeight));

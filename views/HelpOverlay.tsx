@@ -18,6 +18,8 @@ const SCOPE_TITLE: Record<Scope, string> = {
   choose: 'Choosing the backup to restore',
   walkthrough: 'During a restore or drill',
   timeline: 'Timeline',
+  capacity: 'Capacity',
+  detail: 'Container details',
 };
 
 interface HelpLine { key: string; text: string; title?: boolean; off?: boolean }

@@ -2,7 +2,7 @@
  * The one keymap table: it drives the input handlers, the `?` overlay and the footer.
  * `scope` says where a key works; `mutates` marks keys that change something (refused read-only).
  */
-export type Scope = 'global' | 'list' | 'overview' | 'logs' | 'health' | 'backups' | 'filter' | 'help' | 'dialog' | 'palette' | 'choose' | 'walkthrough' | 'timeline';
+export type Scope = 'global' | 'list' | 'overview' | 'logs' | 'health' | 'backups' | 'filter' | 'help' | 'dialog' | 'palette' | 'choose' | 'walkthrough' | 'timeline' | 'capacity' | 'detail';
 
 export interface KeyBinding {
   /** Command id the handlers switch on. */
@@ -37,6 +37,13 @@ export const keymap: KeyBinding[] = [
   { command: 'maintenance', keys: ['m'], description: 'maintenance window on (the selected container\'s project: 503 page, stop its services; type the name to confirm) or off (start them, wait for health)', scope: 'overview', mutates: true, footer: 'maint' },
   { command: 'logs', keys: ['l'], description: 'logs of the selected container (view 2 opens the same)', scope: 'overview', mutates: false, footer: 'logs' },
   { command: 'logsProject', keys: ['L'], description: 'logs of the selected container\'s whole compose project, merged by time', scope: 'overview', mutates: false },
+  { command: 'detail', keys: ['Enter'], description: 'details of the selected container: state, health log, exit code and OOM, restarts, recent events, last errors, ports, mounts, image and age, environment (secrets masked)', scope: 'overview', mutates: false, footer: 'details' },
+  { command: 'diag', keys: ['d'], description: 'diagnostics bundle of the last hour (host, Docker, every container, logs, timeline, checks, database activity; secrets redacted; 0600): the path is shown', scope: 'overview', mutates: false, footer: 'diag' },
+  { command: 'detailDown', keys: ['j', '↓'], description: 'scroll the details down', scope: 'detail', mutates: false, footer: 'scroll', footerKeys: 'j/k' },
+  { command: 'detailUp', keys: ['k', '↑'], description: 'scroll the details up', scope: 'detail', mutates: false },
+  { command: 'detailPageDown', keys: ['PgDn'], description: 'a page down', scope: 'detail', mutates: false },
+  { command: 'detailPageUp', keys: ['PgUp'], description: 'a page up', scope: 'detail', mutates: false },
+  { command: 'detailClose', keys: ['Esc', 'Enter', 'q'], description: 'close the details', scope: 'detail', mutates: false, footer: 'close' },
   { command: 'logFollow', keys: ['f', 'Space'], description: 'pause, or follow new lines again (paused: new lines are counted, not lost)', scope: 'logs', mutates: false, footer: 'pause/follow' },
   { command: 'logDown', keys: ['j', '↓'], description: 'scroll down a line (pauses)', scope: 'logs', mutates: false, footer: 'scroll', footerKeys: 'j/k' },
   { command: 'logUp', keys: ['k', '↑'], description: 'scroll up a line (pauses)', scope: 'logs', mutates: false },
@@ -63,6 +70,7 @@ export const keymap: KeyBinding[] = [
   { command: 'backupVerify', keys: ['v'], description: 'verify the newest backup of the selected target (checksum, then restorable)', scope: 'backups', mutates: false, footer: 'verify' },
   { command: 'backupRestore', keys: ['R'], description: 'restore the selected target: choose the backup (newest verified first), preflight, type the name; a walkthrough with a safety backup and automatic rollback', scope: 'backups', mutates: true, footer: 'restore' },
   { command: 'backupDrill', keys: ['D'], description: 'restore drill: the newest verified backup into a throwaway container, checked and recorded as proven', scope: 'backups', mutates: true, footer: 'drill' },
+  { command: 'capWindow', keys: ['w'], description: 'capacity: the window of the graphs and projections: 1h, 24h, 7d, 30d', scope: 'capacity', mutates: false, footer: 'window' },
   { command: 'tlSource', keys: ['s'], description: 'timeline: cycle the source shown (all, docker, alert, check, maintenance, action)', scope: 'timeline', mutates: false, footer: 'source' },
   { command: 'tlLogs', keys: ['Enter'], description: 'timeline: the logs of the entry\'s container from a minute before it, paused at it', scope: 'timeline', mutates: false, footer: 'logs then' },
   { command: 'tlReport', keys: ['i'], description: 'timeline: write an incident report draft (Markdown) for the shown window and filter; the path is shown', scope: 'timeline', mutates: false, footer: 'report' },

@@ -14,6 +14,8 @@ export const LOGS_INTERVAL_MS = 5 * 60_000;
 export const LOGS_TIMEOUT_MS = 30_000;
 /** Backups change a few times a day. */
 export const BACKUP_INTERVAL_MS = 5 * 60_000;
+/** The capacity projection moves slowly: every 5 minutes is plenty. */
+export const CAPACITY_INTERVAL_MS = 5 * 60_000;
 
 /** The container a check is about (or runs in), if any. */
 export function checkContainer(spec: Check): string | undefined {
@@ -137,6 +139,8 @@ export function discoverChecks(
   add({ ...base, name: 'memory', kind: 'memory', spec: { kind: 'memory', name: 'memory', memory: {} } });
   // One per host: ok unless a maintenance window's planned end passed 15 minutes ago.
   add({ ...base, name: 'maintenance', kind: 'maintenance', spec: { kind: 'maintenance', name: 'maintenance' } });
+  // One per host: warn when the metric history projects a resource full within metrics.horizon.
+  add({ ...base, name: 'capacity', kind: 'capacity', intervalMs: CAPACITY_INTERVAL_MS, spec: { kind: 'capacity', name: 'capacity' } });
 
   for (const c of sorted) {
     if (c.state !== 'running') continue;

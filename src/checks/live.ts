@@ -6,10 +6,8 @@ import { HostSampler, type HostSnapshot } from '../host/metrics.js';
 import { AlertEngine } from '../alerts/engine.js';
 import { CheckScheduler } from './scheduler.js';
 import { discoverChecks } from './discover.js';
-import { latestGood } from '../store/backups.js';
-import { lastGoodDrillAt } from '../store/restores.js';
+import { storeCheckEnv } from './storeEnv.js';
 import type { MaintenanceModel } from '../model/maintenanceModel.js';
-import { currentMaintenance } from '../store/maintenance.js';
 
 export interface LiveChecks {
   scheduler: CheckScheduler;
@@ -47,7 +45,7 @@ export function startLiveChecks(opts: { docker: DockerModel; host: HostModel; co
       thresholds: config.thresholds,
       config,
       now: Date.now,
-      ...(opts.db ? { latestBackup: (target: string) => latestGood(opts.db!, target), lastDrill: (target: string) => lastGoodDrillAt(opts.db!, target), maintenance: () => currentMaintenance(opts.db!) } : {}),
+      ...(opts.db ? storeCheckEnv(opts.db, config) : {}),
     },
     confirmer: engine ?? undefined,
     confirm: config.alerts.confirm,

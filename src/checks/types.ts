@@ -40,7 +40,7 @@ export interface CheckResult extends CheckOutcome {
 }
 
 /** Discovered checks carry a synthetic config entry of the same shape as a configured one. */
-export type CheckKindName = Check['kind'] | 'backup' | 'maintenance';
+export type CheckKindName = Check['kind'] | 'backup' | 'maintenance' | 'capacity';
 
 /** A runnable check: from the config file, or discovered from what runs on the host. */
 export interface CheckDef {
@@ -50,7 +50,7 @@ export interface CheckDef {
   intervalMs: number;
   timeoutMs: number;
   /** The config entry (for 'backup': { kind: 'backup', name, target }). */
-  spec: Check | { kind: 'backup'; name: string; target: string } | { kind: 'maintenance'; name: string };
+  spec: Check | { kind: 'backup'; name: string; target: string } | { kind: 'maintenance'; name: string } | { kind: 'capacity'; name: string };
   /** The container it is about, when there is one (grouping, maintenance silencing). */
   container?: string;
 }

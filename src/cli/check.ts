@@ -1,10 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openState } from '../store/db.js';
-import { latestGood } from '../store/backups.js';
-import { lastGoodDrillAt } from '../store/restores.js';
-import { currentMaintenance, type MaintenanceWindow } from '../store/maintenance.js';
-import type { BackupRecord } from '../backup/types.js';
+import { EMPTY_STORE_ENV, storeCheckEnv, type StoreCheckEnv } from '../checks/storeEnv.js';
 /**
  * `opsdeck check [--json] [NAME…]`: every configured and discovered check, run once, now. A pure
  * probe: nothing is recorded and no alert is sent (that is the cockpit's and the agent's job).
@@ -150,14 +147,14 @@ export async function collectChecks(ctx: Context, names: readonly string[] = [],
   const sampler = new HostSampler();
   let hostSample: Promise<HostSnapshot> | null = null;
   // Backup checks read the history; a store that does not exist yet means no backup was ever made.
-  const store = selected.some((d) => d.kind === 'backup' || d.kind === 'maintenance') ? openHistory(ctx) : null;
+  const store = selected.some((d) => d.kind === 'backup' || d.kind === 'maintenance' || d.kind === 'capacity') ? openHistory(ctx) : null;
   const env: Omit<CheckEnv, 'signal'> = {
     docker: reader,
     host: () => (hostSample ??= sampler.sample()),
     thresholds: ctx.config.thresholds,
     config: ctx.config,
     now: Date.now,
-    ...(store ? { latestBackup: store.latest, lastDrill: store.lastDrill, maintenance: store.maintenance } : {}),
+    ...(store ? store.env : {}),
   };
   const unknown = (def: { name: string; kind: string }, message: string): CheckRun => ({
     name: def.name, kind: def.kind, result: { status: 'unknown', message, latencyMs: null, at: Date.now() },
@@ -175,11 +172,11 @@ export async function collectChecks(ctx: Context, names: readonly string[] = [],
 }
 
 /** The backup history for backup checks, without creating a store where there is none. */
-function openHistory(ctx: Context): { latest: (target: string) => BackupRecord | null; lastDrill: (target: string) => number | null; maintenance: () => MaintenanceWindow | null; close: () => void } | null {
-  if (!existsSync(join(ctx.stateDir, 'opsdeck.db'))) return { latest: () => null, lastDrill: () => null, maintenance: () => null, close: () => undefined };
+function openHistory(ctx: Context): { env: StoreCheckEnv; close: () => void } | null {
+  if (!existsSync(join(ctx.stateDir, 'opsdeck.db'))) return { env: EMPTY_STORE_ENV, close: () => undefined };
   try {
     const { db } = openState(ctx.stateDir);
-    return { latest: (t) => latestGood(db, t), lastDrill: (t) => lastGoodDrillAt(db, t), maintenance: () => currentMaintenance(db), close: () => db.close() };
+    return { env: storeCheckEnv(db, ctx.config), close: () => db.close() };
   } catch {
     return null; // the checks say the history is not available here
   }

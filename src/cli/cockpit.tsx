@@ -17,6 +17,9 @@ import { policyOf } from '../backup/retention.js';
 import { join } from 'node:path';
 import { TimelineModel } from '../model/timelineModel.js';
 import { startEventRecorder } from '../timeline/recorder.js';
+import { CapacityModel } from '../model/capacityModel.js';
+import { startCollector } from '../metrics/collector.js';
+import { metricsSettings } from '../metrics/settings.js';
 
 const ALT_ON = '\x1b[?1049h\x1b[H\x1b[2J';
 const ALT_OFF = '\x1b[?25h\x1b[?1049l';
@@ -66,6 +69,13 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
   const recorder = db ? startEventRecorder(db, docker, { onWrite: () => timeline.notifyWrite() }) : null;
   timeline.start();
 
+  // Metric history: this cockpit records only while no agent (or other cockpit) does — never both;
+  // it steps aside when an agent starts and takes over when it stops. Container series are recorded
+  // while the Overview runs its stats rounds (other views pause them); the agent records always.
+  const metrics = metricsSettings(ctx.config);
+  const collector = db ? startCollector({ db, docker, host, role: 'cockpit', intervalMs: Math.max(metrics.intervalMs, ctx.refreshMs), config: ctx.config, retention: metrics.retention, onError: () => undefined }) : null;
+  const capacity = new CapacityModel(db, { retention: metrics.retention });
+
   // Backup targets and their history (view 4).
   const backups = new BackupsModel(docker, ctx.config, db);
   backups.start();
@@ -80,7 +90,7 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
   const instance = render(
     <App docker={docker} host={host} hostname={hostname()} readOnly={ctx.readOnly} color={ctx.color} ascii={ctx.ascii}
       thresholds={ctx.config.thresholds} runner={runner} onQuit={() => { quitting = true; }}
-      logs={logs} logTail={ctx.config.logs.tail} saveDirs={[process.cwd(), join(ctx.stateDir, 'logs')]} checks={live.scheduler} backups={backups} backupEnv={backupEnv} maintenance={maintenance} config={ctx.config} timeline={timeline} />,
+      logs={logs} logTail={ctx.config.logs.tail} saveDirs={[process.cwd(), join(ctx.stateDir, 'logs')]} checks={live.scheduler} backups={backups} backupEnv={backupEnv} maintenance={maintenance} config={ctx.config} timeline={timeline} capacity={capacity} diagEnv={{ stateDir: ctx.stateDir, configSource: ctx.configSource }} />,
     { exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
   );
 
@@ -88,6 +98,7 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
   const stopAll = () => {
     recorder?.stop();
     timeline.stop();
+    capacity.stop();
     backups.stop();
     maintenance.stop();
     logs.close();
@@ -120,6 +131,7 @@ export async function runCockpit(ctx: Context, docker: DockerModel): Promise<num
     stopAll();
     // After the terminal is back: webhook deliveries in flight get a few seconds to land.
     await live.stop();
+    await collector?.stop().catch(() => undefined);
     db?.close();
     process.off('warning', onWarning);
     for (const l of defaultWarningListeners) process.on('warning', l);

@@ -29,7 +29,7 @@ export interface CapacitySeries {
   title: string;
   group: CapacityGroup;
   unit: CapacityUnit;
-  /** Time-ordered at the window's resolution; null = no sample in that slot (a gap). */
+  /** Time-ordered at the window's resolution (at: epoch ms, the slot's start); null = no sample in that slot (a gap). */
   points: { at: number; value: number | null }[];
   current: number | null;
   min: number | null;
@@ -42,10 +42,12 @@ export interface CapacitySeries {
 
 export interface CapacityData {
   window: CapacityWindow;
+  /** Epoch ms: the first slot's start, and now. */
   from: number;
   to: number;
   series: CapacitySeries[];
   /** Who is writing samples now: the agent, this cockpit, or nobody (history only). */
   collector: 'agent' | 'cockpit' | null;
+  /** Epoch ms of the newest sample in the store (any series); null: none yet. */
   lastSampleAt: number | null;
 }

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, opsdeck, removeTestContainers, runTestContainer, waitFor } from '../helpers/docker.js';
+import { docker, endpoint, opsdeck, removeTestContainers, runTestContainer, waitFor } from '../helpers/docker.js';
 import type { StoredBackup } from '../../src/store/backups.js';
 import type { AuditRecord } from '../../src/store/audit.js';
 import type { RestoreRecord } from '../../src/store/restores.js';
@@ -309,6 +309,28 @@ describe('restore and drill from the command line', () => {
       assert.equal(await docker('ps', '-aq', '--filter', 'label=opsdeck.drill=1'), '');
       const check = await opsdeck(['check', 'backup:shop-db', ...g]);
       assert.match(check.stdout, /restore drill .* ago/);
+    });
+
+    it('the agent\'s schedule (backups.drillEvery) drills every target that is due, recorded as the agent', async () => {
+      const { DockerModel } = await import('../../src/model/dockerModel.js');
+      const { startDrillSchedule } = await import('../../src/restore/schedule.js');
+      const { loadConfig } = await import('../../config/load.js');
+      const { config: cfg } = loadConfig({ explicit: config, env: process.env, cwd: root });
+      const model = new DockerModel(endpoint(), { refreshMs: 60_000 });
+      model.start();
+      const { db } = openState(stateDir);
+      try {
+        await waitFor('the model to list containers', () => model.getSnapshot().loaded, 20_000);
+        const schedule = startDrillSchedule({ db, docker: model, config: cfg, everyMs: 1, firstAfterMs: 3_600_000 });
+        const drilled = await schedule.runOnce();
+        schedule.stop();
+        for (const t of ['app-data', 'cache']) assert.ok(drilled.includes(t), `${t} drilled: ${drilled.join(', ')}`);
+        const byAgent = (await restores()).filter((r) => r.kind === 'drill' && r.byUser === 'opsdeck agent');
+        assert.ok(byAgent.some((r) => r.target === 'app-data' && r.status === 'ok'));
+      } finally {
+        db.close();
+        model.stop();
+      }
     });
 
     it('a drill on a corrupt backup fails and marks it', async () => {

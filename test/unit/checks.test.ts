@@ -47,6 +47,7 @@ test('discoverChecks: a container check per container, db checks by image, host 
     'disk',
     'memory',
     'maintenance',
+    'capacity',
     'logs:demo_app_1',
     'logs:demo_cache_1',
     'logs:demo_db_1',
@@ -93,6 +94,7 @@ test('discoverChecks: configured checks first; a discovered check covering the s
     'discovered container:shop-db', // the postgres check covers the server, not the container
     'discovered memory',
     'discovered maintenance',
+    'discovered capacity',
     'discovered logs:shop-cache',
     'discovered logs:shop-db',
   ]);

@@ -60,6 +60,7 @@ const DEFAULTS = {
   checks: [],
   backups: { retention: { keepLast: 3, keepDaily: 7, keepWeekly: 4, keepMonthly: 6 }, targets: {} },
   maintenance: { stop: [], tasks: [] },
+  metrics: { interval: 10_000, retention: { raw: 86_400_000, tiers: [{ every: 60_000, keep: 7 * 86_400_000 }, { every: 900_000, keep: 90 * 86_400_000 }] }, horizon: 14 * 86_400_000 },
   alerts: { confirm: 2 },
   logs: { tail: 500, maxLines: 50_000, maxBytes: 32 * 1024 * 1024 },
 };

@@ -5,7 +5,7 @@ import { footerEntries, keymap, VIEWS, type KeyBinding, type Scope } from '../..
 import { commandFor } from '../../views/App.js';
 
 type Mode = Parameters<typeof commandFor>[2];
-const MODES: Mode[] = ['normal', 'filter', 'help', 'palette', 'dialog', 'choose', 'walkthrough'];
+const MODES: Mode[] = ['normal', 'filter', 'help', 'palette', 'dialog', 'choose', 'walkthrough', 'detail'];
 
 const NO_KEY: Key = {
   upArrow: false,
@@ -57,7 +57,7 @@ function press(name: string): [string, Key] | null {
 
 const modeFor = (scope: Scope): Mode => {
   switch (scope) {
-    case 'global': case 'list': case 'overview': case 'logs': case 'health': case 'backups': case 'timeline': return 'normal';
+    case 'global': case 'list': case 'overview': case 'logs': case 'health': case 'backups': case 'timeline': case 'capacity': return 'normal';
     default: return scope;
   }
 };
@@ -71,7 +71,7 @@ test('commandFor: every key of every keymap binding gives its command in its sco
     for (const k of b.keys) {
       const p = press(k);
       if (p === null) continue;
-      const got = commandFor(p[0], p[1], modeFor(b.scope), b.scope === 'logs' ? 1 : b.scope === 'health' ? 2 : b.scope === 'backups' ? 3 : b.scope === 'timeline' ? 5 : 0);
+      const got = commandFor(p[0], p[1], modeFor(b.scope), b.scope === 'logs' ? 1 : b.scope === 'health' ? 2 : b.scope === 'backups' ? 3 : b.scope === 'timeline' ? 5 : b.scope === 'capacity' ? 4 : 0);
       assert.ok(got !== null && accepts(b).includes(got), `${k} in ${b.scope}: got ${got}, want ${b.command}`);
       checked++;
     }
@@ -89,7 +89,7 @@ test('commandFor: every keymap command is reachable', () => {
   ];
   for (const mode of MODES) {
     for (const view of [0, 1, 2, 3, 4, 5]) {
-      for (const input of [...inputs, 'l', 'L', 'f', '!', 'e', 'E', 'w', 'W', 't', 'z', 'p', 'T', 'b', 'v', 'm', 'R', 'D', 'i']) {
+      for (const input of [...inputs, 'l', 'L', 'f', '!', 'e', 'E', 'w', 'W', 't', 'z', 'p', 'T', 'b', 'v', 'm', 'R', 'D', 'i', 'd']) {
         for (const f of flags) {
           const cmd = commandFor(input, key(f), mode, view);
           if (cmd !== null) produced.add(cmd);
@@ -127,7 +127,8 @@ test('commandFor: normal mode', () => {
     ['', { escape: true, meta: true }, 'filterClear'],
     ['x', {}, null],
     ['Q', { shift: true }, null],
-    ['', { return: true }, null],
+    ['', { return: true }, 'detail'],
+    ['d', {}, 'diag'],
     ['', {}, null],
   ];
   for (const [input, f, want] of cases) {

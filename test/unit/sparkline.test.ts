@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import stringWidth from 'string-width';
-import { brailleChart, sparkline } from '../../src/sparkline.js';
+import { autoScale, brailleChart, bucketByTime, levelIn, sparkline, timeSparkline } from '../../src/sparkline.js';
 
 // Braille cell = U+2800 + bits. Rows top→bottom; left column bits 0x01 0x02 0x04 0x40,
 // right column bits 0x08 0x10 0x20 0x80. So "bottom dot only" is 0x40 (left) / 0x80 (right),
@@ -90,4 +90,61 @@ test('brailleChart: height rows, height·4 levels', () => {
   const rows = brailleChart([1, null, 3, 7, 2], 6, 3);
   assert.equal(rows.length, 3);
   for (const r of rows) assert.equal(stringWidth(r), 6);
+});
+
+// Samples spread over time (the Capacity view): bucketByTime and timeSparkline.
+const at = (pairs: [number, number | null][]) => pairs.map(([t, value]) => ({ at: t, value }));
+
+test('bucketByTime: equal slices of the window, highest sample by default', () => {
+  // ten samples 1..10 at 0, 10, …, 90 s into a 100 s window of 5 slices of 20 s
+  const pts = at(Array.from({ length: 10 }, (_, i) => [i * 10, i + 1]));
+  assert.deepEqual(bucketByTime(pts, 0, 100, 5), [2, 4, 6, 8, 10]);
+  assert.deepEqual(bucketByTime(pts, 0, 100, 5, 'mean'), [1.5, 3.5, 5.5, 7.5, 9.5]);
+  assert.deepEqual(bucketByTime(pts, 0, 100, 5, 'last'), [2, 4, 6, 8, 10]);
+  // samples outside the window are ignored; one exactly at the end goes in the last slice
+  assert.deepEqual(bucketByTime(at([[-50, 99], [0, 1], [100, 7], [150, 99]]), 0, 100, 2, 'max'), [1, 7]);
+  assert.deepEqual(bucketByTime([], 0, 100, 3), [null, null, null]);
+  assert.deepEqual(bucketByTime(pts, 0, 100, 0), []);
+});
+
+test('bucketByTime: a coarse series holds its value for 1.5 steps; nulls and silence are gaps', () => {
+  // one sample a minute into 30 s slices: every other slice repeats the sample before it
+  assert.deepEqual(bucketByTime(at([[0, 1], [60, 2], [120, 3]]), 0, 180, 6), [1, 1, 2, 2, 3, 3]);
+  // an explicit null (no sample in that slot) is a gap, and nothing is held over it
+  assert.deepEqual(bucketByTime(at([[0, 1], [60, null], [120, 3]]), 0, 180, 6), [1, 1, null, null, 3, 3]);
+  // NaN counts as a null
+  assert.deepEqual(bucketByTime(at([[0, 1], [60, Number.NaN], [120, 3]]), 0, 180, 6), [1, 1, null, null, 3, 3]);
+  // a series that stopped (a removed container): held 1.5 steps (90 s), then gaps
+  assert.deepEqual(bucketByTime(at([[0, 1], [60, 2]]), 0, 600, 10), [1, 2, 2, null, null, null, null, null, null, null]);
+  // a zero-width window: the newest value in the last column
+  assert.deepEqual(bucketByTime(at([[5, 1], [5, 2], [5, null]]), 5, 5, 3), [null, null, 2]);
+});
+
+test('timeSparkline: bucketed into the cells first (two a cell in braille)', () => {
+  const pts = at(Array.from({ length: 10 }, (_, i) => [i * 10, i + 1]));
+  // block: [2, 4, 6, 8, 10] on 0..10 → bins floor(1.6)=1 ▂, floor(3.2)=3 ▄, floor(4.8)=4 ▅, floor(6.4)=6 ▇, █
+  assert.equal(timeSparkline(pts, 0, 100, 5, { style: 'block' }), '▂▄▅▇█');
+  // mean: [1.5, 3.5, 5.5, 7.5, 9.5] on 0..9.5 → bins 1, 2, 4, 6, 7
+  assert.equal(timeSparkline(pts, 0, 100, 5, { style: 'block', aggregate: 'mean' }), '▂▃▅▇█');
+  // braille: 10 columns of one sample each in 5 cells, 1..10 on 0..10 (4 levels):
+  //   levels floor(0.4·k): 1→0 2→0 | 3→1 4→1 | 5→2 6→2 | 7→2 8→3 | 9→3 10→3
+  //   one dot each 0xC0 ⣀, two each 0xE4 ⣤, three each 0xF6 ⣶, three | four 0x46|0xB8 = 0xFE ⣾, full ⣿
+  assert.equal(timeSparkline(pts, 0, 100, 5), [0xc0, 0xe4, 0xf6, 0xfe, 0xff].map(cell).join(''));
+  assert.equal(timeSparkline(pts, 0, 100, 5), '⣀⣤⣶⣾⣿');
+  assert.equal(timeSparkline(pts, 0, 100, 5, { style: 'ascii', min: 0, max: 10 }), ':=*%@');
+  assert.equal(timeSparkline([], 0, 100, 4, { style: 'block' }), '    ');
+});
+
+test('autoScale and levelIn: the scale the charts share', () => {
+  assert.deepEqual(autoScale([3, null, 7]), { lo: 0, hi: 7 });
+  assert.deepEqual(autoScale([-3, Number.NaN, 7]), { lo: -3, hi: 7 });
+  assert.deepEqual(autoScale([3, 7], { min: 5 }), { lo: 5, hi: 7 });
+  assert.deepEqual(autoScale([]), { lo: 0, hi: 0 });
+  assert.equal(levelIn(50, 0, 100, 8), 4);
+  assert.equal(levelIn(100, 0, 100, 8), 7);
+  assert.equal(levelIn(-1, 0, 100, 8), 0);
+  assert.equal(levelIn(5, 5, 5, 8), 0);
+  // a week of 10 s samples (60,480) must not overflow Math.min's argument list
+  const week = Array.from({ length: 300_000 }, (_, i) => i % 1000);
+  assert.deepEqual(autoScale(week), { lo: 0, hi: 999 });
 });

@@ -7,6 +7,7 @@ import { runCpu, runDisk, runMemory } from './host.js';
 import { runHttp } from './http.js';
 import { runLogs } from './logs.js';
 import { runMaintenance } from './maintenance.js';
+import { runCapacity } from './capacity.js';
 import { runPostgres } from './postgres.js';
 import { runRedis } from './redis.js';
 import { runSqlite } from './sqlite.js';
@@ -28,4 +29,5 @@ export const KINDS: Record<CheckKindName, CheckKindRunner> = {
   command: runCommand,
   backup: runBackup,
   maintenance: runMaintenance,
+  capacity: runCapacity,
 };

@@ -11,12 +11,11 @@
 //      the peak against the first sample after the dump step began           target growth ≤ 50 MB
 // Starts its own postgres:15 container (labelled opsdeck.test=1, opsdeck.bench=backup; removed with
 // its anonymous volume at the end, also on error or Ctrl-C). Needs ~3 GB of free disk.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { BIN, DOCKER, docker } from '../test/helpers/docker.js';
-import { cpuSeconds, median, rssBytes, sleep } from './lib.js';
+import { children, cpuSeconds, median, mustRun, rssBytes, sleep, timed as timedWith } from './lib.js';
 
 const PG_MB = Number(process.env.BENCH_PG_MB ?? 1024);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -27,6 +26,7 @@ const TARGET_GROWTH_MB = 50;
 const SAMPLE_MS = 100;
 /** Each timed command gets this long before it is killed. */
 const RUN_TIMEOUT_MS = 10 * 60_000;
+const timed = (argv: string[], opts: Parameters<typeof timedWith>[1] = {}) => timedWith(argv, { timeoutMs: RUN_TIMEOUT_MS, ...opts });
 /** Rows per INSERT … SELECT generate_series while seeding (~120 MB each). */
 const BATCH_ROWS = 500_000;
 
@@ -34,7 +34,6 @@ const tmp = mkdtempSync(join(tmpdir(), 'opsdeck-bench-backup-'));
 const backupsDir = join(tmp, 'backups');
 const stateDir = join(tmp, 'state');
 const baselineDir = join(tmp, 'baseline');
-const children = new Set<ChildProcess>();
 
 function line(name: string, value: string, target?: string, ok?: boolean) {
   console.log(`${name.padEnd(60)} ${value.padStart(14)}${target ? `   target ${target}${ok === undefined ? '' : ok ? '  ✓' : '  ✗ MISSED'}` : ''}`);
@@ -46,45 +45,8 @@ const ratio = (r: number) => `${r.toFixed(3)}×`;
 
 // --- processes -----------------------------------------------------------------------------------
 
-interface Timed { ms: number; code: number | null; stdout: string; stderr: string }
 
-/** Runs argv (no shell unless argv is sh -c …), timed from spawn to exit. */
-function timed(argv: string[], opts: { onSpawn?: (child: ChildProcess) => void; onStderrLine?: (l: string, at: number) => void } = {}): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    opts.onSpawn?.(child);
-    let stdout = '';
-    let stderr = '';
-    let partial = '';
-    child.stdout!.on('data', (d: Buffer) => { if (stdout.length < 1_000_000) stdout += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => {
-      const at = performance.now();
-      const text = d.toString();
-      if (stderr.length < 1_000_000) stderr += text;
-      partial += text;
-      let i;
-      while ((i = partial.indexOf('\n')) >= 0) {
-        opts.onStderrLine?.(partial.slice(0, i), at);
-        partial = partial.slice(i + 1);
-      }
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.on('error', (e) => { clearTimeout(timer); children.delete(child); reject(e); });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ ms: performance.now() - t0, code, stdout, stderr });
-    });
-  });
-}
 
-async function mustRun(argv: string[], what: string): Promise<Timed> {
-  const r = await timed(argv);
-  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);
-  return r;
-}
 
 const psql = (sql: string) => docker('exec', NAME, 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres', '-d', 'big', '-c', sql);
 

@@ -98,3 +98,49 @@ export function inPty(command: string, marker: RegExp, env: NodeJS.ProcessEnv = 
 
 // The pid of the node process inside the pty (script → sh → node), and memory readings: shared with the e2e tests.
 export { nodePidUnder, rssBytes } from '../test/helpers/proc.js';
+
+export interface Timed { ms: number; code: number | null; stdout: string; stderr: string }
+
+/** Processes a bench started and has not seen exit: killed on the way out (error, Ctrl-C). */
+export const children = new Set<ChildProcess>();
+
+/** Runs argv (no shell unless argv is sh -c …), timed from spawn to exit; killed after `timeoutMs` (default 10 min). */
+export function timed(
+  argv: string[],
+  opts: { onSpawn?: (child: ChildProcess) => void; onStderrLine?: (l: string, at: number) => void; timeoutMs?: number } = {},
+): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    opts.onSpawn?.(child);
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    child.stdout!.on('data', (d: Buffer) => { if (stdout.length < 4_000_000) stdout += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      const at = performance.now();
+      const text = d.toString();
+      if (stderr.length < 1_000_000) stderr += text;
+      partial += text;
+      let i;
+      while ((i = partial.indexOf('\n')) >= 0) {
+        opts.onStderrLine?.(partial.slice(0, i), at);
+        partial = partial.slice(i + 1);
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 10 * 60_000);
+    child.on('error', (e) => { clearTimeout(timer); children.delete(child); reject(e); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ ms: performance.now() - t0, code, stdout, stderr });
+    });
+  });
+}
+
+export async function mustRun(argv: string[], what: string, timeoutMs?: number): Promise<Timed> {
+  const r = await timed(argv, timeoutMs ? { timeoutMs } : {});
+  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);
+  return r;
+}

@@ -10,12 +10,11 @@
 // Starts its own postgres:15 container (labelled opsdeck.test=1, opsdeck.bench=restore; removed with
 // its anonymous volume at the end, also on error or Ctrl-C). Needs ~4× the database size free; with
 // less it says so and exits 0 without running.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, DOCKER, docker } from '../test/helpers/docker.js';
-import { median, sleep } from './lib.js';
+import { children, median, mustRun, sleep, timed as timedWith } from './lib.js';
 
 const PG_MB = Number(process.env.BENCH_PG_MB ?? 1024);
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
@@ -23,6 +22,7 @@ const TAG = 'restore';
 const NAME = `bnF-restore-pg-${process.pid}`;
 /** Each timed command gets this long before it is killed. */
 const RUN_TIMEOUT_MS = 30 * 60_000;
+const timed = (argv: string[], onStderrLine?: (l: string, at: number) => void) => timedWith(argv, { timeoutMs: RUN_TIMEOUT_MS, ...(onStderrLine ? { onStderrLine } : {}) });
 /** Rows per INSERT … SELECT generate_series while seeding (~120 MB each). */
 const BATCH_ROWS = 500_000;
 /** Free space the bench wants, as a multiple of the database size. */
@@ -31,7 +31,6 @@ const SPACE_FACTOR = 4;
 const tmp = mkdtempSync(join(tmpdir(), 'opsdeck-bench-restore-'));
 const backupsDir = join(tmp, 'backups');
 const stateDir = join(tmp, 'state');
-const children = new Set<ChildProcess>();
 let containerStarted = false;
 
 const MiB = 1024 * 1024;
@@ -46,44 +45,8 @@ function line(name: string, value: string, extra = '') {
 
 // --- processes -----------------------------------------------------------------------------------
 
-interface Timed { ms: number; code: number | null; stdout: string; stderr: string }
 
-/** Runs argv (never a shell), timed from spawn to exit; stderr lines reported with their arrival time. */
-function timed(argv: string[], onStderrLine?: (l: string, at: number) => void): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    let partial = '';
-    child.stdout!.on('data', (d: Buffer) => { if (stdout.length < 4_000_000) stdout += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => {
-      const at = performance.now();
-      const text = d.toString();
-      if (stderr.length < 1_000_000) stderr += text;
-      partial += text;
-      let i;
-      while ((i = partial.indexOf('\n')) >= 0) {
-        onStderrLine?.(partial.slice(0, i), at);
-        partial = partial.slice(i + 1);
-      }
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.on('error', (e) => { clearTimeout(timer); children.delete(child); reject(e); });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ ms: performance.now() - t0, code, stdout, stderr });
-    });
-  });
-}
 
-async function mustRun(argv: string[], what: string): Promise<Timed> {
-  const r = await timed(argv);
-  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);
-  return r;
-}
 
 const psql = (sql: string) => docker('exec', NAME, 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres', '-d', 'big', '-c', sql);
 const rowCount = async () => Number(await psql('SELECT count(*) FROM t'));

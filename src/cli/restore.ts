@@ -18,6 +18,7 @@ import { listRestores, type RestoreRecord } from '../store/restores.js';
 import { cliConfirm, cliRunner, confirmationText, withStore } from './actions.js';
 import { backupDir, json, loadTargets, pickTarget, runAction } from './backup.js';
 import { UsageError, type Context } from './context.js';
+import type { Runner } from '../run/runner.js';
 
 const yesNo = (v: boolean | null) => (v === null ? '–' : v ? 'yes' : 'NO');
 
@@ -83,7 +84,14 @@ function interruptHandler(p: RestoreParams): (abort: () => void) => void {
   };
 }
 
-export async function runRestoreCommand(ctx: Context, targetId: string, backupId: string | undefined, opts: { yes?: boolean; json?: boolean }): Promise<number> {
+/** The runner, the store, the target and the backup a restore or drill works on; the command's exit code. */
+async function withChosenBackup(
+  ctx: Context,
+  targetId: string,
+  backupId: string | undefined,
+  verb: 'restore' | 'drill',
+  fn: (runner: Runner, db: DB, target: TargetDef, backup: StoredBackup) => Promise<number>,
+): Promise<number> {
   const { runner, db } = cliRunner(ctx);
   try {
     if (!db) {
@@ -94,14 +102,20 @@ export async function runRestoreCommand(ctx: Context, targetId: string, backupId
     const target = pickTarget(targets, targetId, dockerError);
     let backup: StoredBackup;
     try {
-      backup = chooseBackup(db, target, backupId, 'restore');
+      backup = chooseBackup(db, target, backupId, verb);
     } catch (e) {
-      if (e instanceof NoBackupError) {
-        process.stderr.write(`${e.message}\n`);
-        return 1;
-      }
-      throw e;
+      if (!(e instanceof NoBackupError)) throw e;
+      process.stderr.write(`${e.message}\n`);
+      return 1;
     }
+    return await fn(runner, db, target, backup);
+  } finally {
+    db?.close();
+  }
+}
+
+export function runRestoreCommand(ctx: Context, targetId: string, backupId: string | undefined, opts: { yes?: boolean; json?: boolean }): Promise<number> {
+  return withChosenBackup(ctx, targetId, backupId, 'restore', async (runner, db, target, backup) => {
     const params = restoreParams({ db, config: ctx.config, target, backup, dir: backupDir(ctx) });
     process.stderr.write(`restoring ${target.id} from ${backup.id} (taken ${formatAge(backup.startedAt)})\n`);
     const res = await runAction(runner, restoreAction, params, cliConfirm(opts), interruptHandler(params));
@@ -118,30 +132,11 @@ export async function runRestoreCommand(ctx: Context, targetId: string, backupId
     if (res.result === 'cancelled') process.stderr.write('cancelled: nothing was changed\n');
     else process.stderr.write(`opsdeck: ${safeText(res.error ?? 'restore failed')}\n`);
     return 1;
-  } finally {
-    db?.close();
-  }
+  });
 }
 
-export async function runDrillCommand(ctx: Context, targetId: string, backupId: string | undefined, opts: { json?: boolean }): Promise<number> {
-  const { runner, db } = cliRunner(ctx);
-  try {
-    if (!db) {
-      process.stderr.write(`opsdeck: refused: no state store, so no backup history and no audit log (${ctx.stateDir})\n`);
-      return 1;
-    }
-    const { targets, dockerError } = await loadTargets(ctx, runner.ctx.docker);
-    const target = pickTarget(targets, targetId, dockerError);
-    let backup: StoredBackup;
-    try {
-      backup = chooseBackup(db, target, backupId, 'drill');
-    } catch (e) {
-      if (e instanceof NoBackupError) {
-        process.stderr.write(`${e.message}\n`);
-        return 1;
-      }
-      throw e;
-    }
+export function runDrillCommand(ctx: Context, targetId: string, backupId: string | undefined, opts: { json?: boolean }): Promise<number> {
+  return withChosenBackup(ctx, targetId, backupId, 'drill', async (runner, db, target, backup) => {
     const params = drillParams({ db, target, backup });
     // Nothing of the operator's is touched (a throwaway container), so no question: the plan is printed.
     const res = await runAction(runner, drillAction, params, async (c) => {
@@ -155,9 +150,7 @@ export async function runDrillCommand(ctx: Context, targetId: string, backupId: 
     }
     process.stderr.write(`opsdeck: drill of ${target.id} failed: ${safeText(res.error ?? '')}${params.state.ok === false ? ` — backup ${backup.id} is marked as failed verification` : ''}\n`);
     return 1;
-  } finally {
-    db?.close();
-  }
+  });
 }
 
 export function formatRestores(rows: readonly RestoreRecord[], now = Date.now()): string {

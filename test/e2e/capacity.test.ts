@@ -22,12 +22,16 @@ describe('the Capacity view in tmux', () => {
     agent = spawn(BIN, ['agent', '--interval', '1s', '--state-dir', state], { stdio: ['ignore', 'ignore', 'pipe'] });
     agent.stderr!.on('data', (d: Buffer) => { agentErr += d.toString(); });
     // 15 rounds: enough points in the 1h window (10 s steps) for a fit to be attempted.
+    let last = '';
     await waitFor('the agent to write 15 rounds of samples', async () => {
       const res = await opsdeck(['capacity', '--json', '--window', '1h', '--state-dir', state]);
+      last = `exit ${res.code}: ${res.stdout.slice(0, 300)} ${res.stderr.slice(0, 500)}`;
       if (res.code !== 0) return false;
       const rows = JSON.parse(res.stdout) as { id: string }[];
       return rows.some((r) => r.id === 'host.cpu') && Date.now() - started > 20_000;
-    }, 60_000, 1000);
+    }, 90_000, 1000).catch((e: Error) => {
+      throw new Error(`${e.message}\nlast opsdeck capacity: ${last}\nthe agent's stderr: ${agentErr}`);
+    });
     term = await Tmux.start(`opsdeck-e2e-capacity-${process.pid}`, 120, 40);
     await term.type(`cd ${dir} && ${BIN} --state-dir ${state}; echo "EXIT=$?"`);
     await term.keys('Enter');

@@ -221,10 +221,20 @@ export async function extractSingleFile(archive: Readable, dest: NodeJS.Writable
   return found;
 }
 
-/** A tar stream holding one file, `name`, with the bytes of the host file `local`. */
-export function singleFileTar(local: string, name: string, size: number, mode = 0o644): Readable {
+/** Owner and mode of a file in a tar stream. */
+export interface Owner {
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+/**
+ * A tar stream holding one file, `name`, with the bytes of the host file `local` (streamed, never
+ * whole in memory), owner and mode as given (root, 0644 by default); `onBytes` counts what was sent.
+ */
+export function singleFileTar(local: string, name: string, size: number, owner: Owner = { uid: 0, gid: 0, mode: 0o644 }, onBytes?: (n: number) => void): Readable {
   async function* gen(): AsyncGenerator<Buffer> {
-    const h = new Header({ path: name, mode, uid: 0, gid: 0, size, mtime: new Date(), type: 'File' });
+    const h = new Header({ path: name, mode: owner.mode, uid: owner.uid, gid: owner.gid, size, mtime: new Date(), type: 'File' });
     const block = Buffer.alloc(512);
     h.encode(block, 0);
     yield block;
@@ -233,6 +243,7 @@ export function singleFileTar(local: string, name: string, size: number, mode = 
       const b = chunk as Buffer;
       if (sent + b.length > size) throw new Error(`${local} grew while being copied`);
       sent += b.length;
+      onBytes?.(sent);
       yield b;
     }
     if (sent !== size) throw new Error(`${local} shrank while being copied`);
@@ -240,6 +251,22 @@ export function singleFileTar(local: string, name: string, size: number, mode = 
     yield Buffer.alloc(pad + 1024);
   }
   return Readable.from(gen(), { objectMode: false });
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw abortError(signal);
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(abortError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Copies a host file into `dir` of the container as `name` (PUT /containers/{id}/archive). */

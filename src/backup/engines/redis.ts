@@ -10,12 +10,13 @@ import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BackupTargetOf } from '../../../config/schema.js';
 import { NotInstalledError, runProcess, type ExecResult } from '../../checks/kinds/exec.js';
-import { abortError, oneLine } from '../../checks/kinds/util.js';
+import { oneLine } from '../../checks/kinds/util.js';
 import { safeText } from '../../sanitize.js';
 import type { BackupEngine, DetailValue, EngineContext, VerifyResult } from '../types.js';
 import {
   byteCounter, commandFailed, containerPathStat, extractSingleFile, getArchive, imageOf, readMagic, run, runningContainer, SHORT_TIMEOUT_MS,
   tmpName, verifyInContainerOrHost,
+  sleep,
 } from './common.js';
 
 type RedisSpec = BackupTargetOf<'redis'>['redis'];
@@ -98,20 +99,6 @@ class RedisInContainer {
   }
 }
 
-async function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) throw abortError(signal);
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortError(signal));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** Waits until no BGSAVE runs (someone else's, or ours). */
 async function idle(r: RedisInContainer, signal: AbortSignal, deadline: number): Promise<Map<string, string>> {

@@ -5,15 +5,18 @@
  * (label `opsdeck.drill=1`, name `opsdeck-drill-<kind>-<random>`, never pulled, always removed).
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { Header, Parser, type ReadEntry } from 'tar';
+import { Parser, type ReadEntry } from 'tar';
 import type { DockerReader } from '../../docker/client.js';
 import { abortError, dockerStatus, errorMessage, oneLine } from '../../checks/kinds/util.js';
-import { containerError } from '../../backup/engines/common.js';
+import { containerError, singleFileTar, sleep, type Owner } from '../../backup/engines/common.js';
+
+export { sleep, type Owner };
 import type { BackupTargetKind, EngineContext } from '../../backup/types.js';
 import { safeText } from '../../sanitize.js';
+import type { DrillResult, Probe } from '../types.js';
 
 /** Label every drill container carries (a crashed drill's container can be found and removed). */
 export const DRILL_LABEL = 'opsdeck.drill';
@@ -35,20 +38,6 @@ export function tablesLine(counts: Record<string, number>): string {
   return `${formatCount(tables)} table${tables === 1 ? '' : 's'}, ${formatCount(rows)} row${rows === 1 ? '' : 's'}`;
 }
 
-export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) throw abortError(signal);
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortError(signal));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * Polls `fn` until it returns a value other than undefined; a thrown error ends the wait (fn decides
@@ -92,11 +81,6 @@ export async function imageIsLocal(reader: DockerReader, image: string): Promise
   }
 }
 
-export interface Owner {
-  uid: number;
-  gid: number;
-  mode: number;
-}
 
 /**
  * uid, gid and mode of a path in a container (from the first tar header of GET /archive; the
@@ -127,26 +111,6 @@ export async function ownerInContainer(reader: DockerReader, container: string, 
   }
 }
 
-/** A tar stream of one file `name` with the bytes of the host file `local`, owner and mode as given. */
-export function ownedFileTar(local: string, name: string, size: number, owner: Owner, onBytes?: (n: number) => void): Readable {
-  async function* gen(): AsyncGenerator<Buffer> {
-    const h = new Header({ path: name, mode: owner.mode, uid: owner.uid, gid: owner.gid, size, mtime: new Date(), type: 'File' });
-    const block = Buffer.alloc(512);
-    h.encode(block, 0);
-    yield block;
-    let sent = 0;
-    for await (const chunk of createReadStream(local, { highWaterMark: 256 * 1024 })) {
-      const b = chunk as Buffer;
-      if (sent + b.length > size) throw new Error(`${local} grew while being copied`);
-      sent += b.length;
-      onBytes?.(sent);
-      yield b;
-    }
-    if (sent !== size) throw new Error(`${local} shrank while being copied`);
-    yield Buffer.alloc(((512 - (size % 512)) % 512) + 1024);
-  }
-  return Readable.from(gen(), { objectMode: false });
-}
 
 /**
  * Copies a host file into `dir` of the container as `name` with the given owner and mode (PUT
@@ -162,7 +126,7 @@ export async function putFile(
   ctx: Pick<EngineContext, 'signal' | 'onProgress'>,
 ): Promise<string> {
   const { size } = await fsp.stat(local);
-  const body = ownedFileTar(local, name, size, owner, ctx.onProgress);
+  const body = singleFileTar(local, name, size, owner, ctx.onProgress);
   try {
     await reader.raw.getContainer(container).putArchive(body, { path: dir, abortSignal: ctx.signal } as { path: string });
   } catch (e) {
@@ -281,4 +245,16 @@ export async function sourceImage(reader: DockerReader, container: string | unde
   if (!image && typeof recorded === 'string' && recorded) image = recorded;
   if (!image) throw new Error('cannot tell which image to drill in: the source container is gone and the backup recorded no image');
   return image;
+}
+
+/** A probe that could not read the data: not ok, with the reason; an abort is passed on. */
+export function probeFailed(e: unknown, signal: AbortSignal): Probe {
+  if (signal.aborted) throw e;
+  return { ok: false, message: oneLine((e as Error).message, 300), counts: {} };
+}
+
+/** A drill that failed (the container, the restore or the check): not ok, with the reason; an abort is passed on. */
+export function drillFailed(e: unknown, signal: AbortSignal, image: string | null, started: number): DrillResult {
+  if (signal.aborted) throw abortError(signal);
+  return { ok: false, message: `drill failed: ${oneLine((e as Error).message, 300)}`, image, counts: {}, durationMs: Date.now() - started };
 }

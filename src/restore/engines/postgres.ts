@@ -18,12 +18,12 @@ import { countListEntries } from '../../backup/engines/postgres.js';
 import { commandFailed, imageOf, removeInContainer, run, runningContainer, stderrSummary, tmpName } from '../../backup/engines/common.js';
 import { execStream } from '../../backup/engines/execStream.js';
 import type { EngineContext, TargetDef } from '../../backup/types.js';
-import { abortError, isAbortError, oneLine } from '../../checks/kinds/util.js';
+import { isAbortError } from '../../checks/kinds/util.js';
 import { formatBytes } from '../../format.js';
 import { safeText } from '../../sanitize.js';
 import type { StoredBackup } from '../../store/backups.js';
 import { RestoreRefused, type Compatibility, type DrillResult, type Probe, type RestoreContext, type RestoreEngine } from '../types.js';
-import { formatCount, inspectOrNull, putFile, sourceImage, tablesLine, withDrillContainer } from './common.js';
+import { formatCount, inspectOrNull, putFile, sourceImage, tablesLine, withDrillContainer, probeFailed, drillFailed } from './common.js';
 import { checkMajors, COUNT_QUERY, EMPTY_DATABASE, parseDumpHeader, RESTORE_SCRIPT, shortVersion, TERMINATE_OTHERS } from './pgDump.js';
 
 type PgSpec = BackupTargetOf<'postgres'>['postgres'];
@@ -218,8 +218,7 @@ export const postgresRestore: RestoreEngine = {
       const counts = parseCounts(await query(s, ctx, COUNT_QUERY));
       return { ok: true, message: tablesLine(counts), counts };
     } catch (e) {
-      if (ctx.signal.aborted) throw e;
-      return { ok: false, message: oneLine((e as Error).message, 300), counts: {} };
+      return probeFailed(e, ctx.signal);
     }
   },
 
@@ -231,8 +230,7 @@ export const postgresRestore: RestoreEngine = {
       image = await sourceImage(ctx.docker, spec.container, backup.details.image);
       return await drillInContainer(backup, image, ctx, started);
     } catch (e) {
-      if (ctx.signal.aborted) throw abortError(ctx.signal);
-      return { ok: false, message: `drill failed: ${oneLine((e as Error).message, 300)}`, image, counts: {}, durationMs: Date.now() - started };
+      return drillFailed(e, ctx.signal, image, started);
     }
   },
 };

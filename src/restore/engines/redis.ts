@@ -17,14 +17,13 @@ import type { BackupTargetOf } from '../../../config/schema.js';
 import { containerPathStat, envMap, extractSingleFile, getArchive, imageOf, readMagic, run, SHORT_TIMEOUT_MS, tmpName } from '../../backup/engines/common.js';
 import { keyCount, parseInfo } from '../../backup/engines/redis.js';
 import type { EngineContext, TargetDef } from '../../backup/types.js';
-import { abortError, oneLine } from '../../checks/kinds/util.js';
+import { oneLine } from '../../checks/kinds/util.js';
 import { formatBytes } from '../../format.js';
 import { safeText } from '../../sanitize.js';
 import type { StoredBackup } from '../../store/backups.js';
 import { RestoreRefused, type Compatibility, type DrillResult, type Probe, type RestoreEngine } from '../types.js';
 import {
-  formatCount, inspectOrNull, logTail, ownerInContainer, pollUntil, putFile, sourceImage, startContainer, stopContainer, withDrillContainer, type Owner,
-} from './common.js';
+  formatCount, inspectOrNull, logTail, ownerInContainer, pollUntil, putFile, sourceImage, startContainer, stopContainer, withDrillContainer, type Owner, probeFailed, drillFailed } from './common.js';
 
 type RedisSpec = BackupTargetOf<'redis'>['redis'];
 
@@ -241,8 +240,7 @@ export const redisRestore: RestoreEngine = {
       const pong = await cli(ctx, l.container, l.password, 'PING');
       return { ok: pong === 'PONG', message: `${oneLine(pong, 40)}, ${formatCount(l.keys)} keys`, counts: { keys: l.keys } };
     } catch (e) {
-      if (ctx.signal.aborted) throw e;
-      return { ok: false, message: oneLine((e as Error).message, 300), counts: {} };
+      return probeFailed(e, ctx.signal);
     }
   },
 
@@ -275,8 +273,7 @@ export const redisRestore: RestoreEngine = {
         };
       });
     } catch (e) {
-      if (ctx.signal.aborted) throw abortError(ctx.signal);
-      return { ok: false, message: `drill failed: ${oneLine((e as Error).message, 300)}`, image, counts: {}, durationMs: Date.now() - started };
+      return drillFailed(e, ctx.signal, image, started);
     }
   },
 };

@@ -19,13 +19,13 @@ import type { BackupTargetOf } from '../../../config/schema.js';
 import { containerPathStat, engineIsLocal, extractSingleFile, getArchive, gunzipTo, imageOf, run, tmpName } from '../../backup/engines/common.js';
 import { hostPathOf } from '../../backup/engines/sqlite.js';
 import type { EngineContext, TargetDef } from '../../backup/types.js';
-import { abortError, oneLine } from '../../checks/kinds/util.js';
+import { oneLine } from '../../checks/kinds/util.js';
 import { formatBytes } from '../../format.js';
 import { safeText } from '../../sanitize.js';
 import { runSqliteWorker } from '../../sqlite/worker.js';
 import type { StoredBackup } from '../../store/backups.js';
 import { RestoreRefused, type Compatibility, type DrillResult, type Probe, type RestoreContext, type RestoreEngine } from '../types.js';
-import { busyboxImage, inspectOrNull, ownerInContainer, putFile, sourceImage, tablesLine, withDrillContainer, type Owner } from './common.js';
+import { busyboxImage, inspectOrNull, ownerInContainer, putFile, sourceImage, tablesLine, withDrillContainer, type Owner, probeFailed, drillFailed } from './common.js';
 
 type SqliteSpec = BackupTargetOf<'sqlite'>['sqlite'];
 
@@ -350,8 +350,7 @@ export const sqliteRestore: RestoreEngine = {
       }
       return { ok: integrityOk(check), message: integrityLine(check), counts: check.counts };
     } catch (e) {
-      if (ctx.signal.aborted) throw e;
-      return { ok: false, message: oneLine((e as Error).message, 300), counts: {} };
+      return probeFailed(e, ctx.signal);
     }
   },
 
@@ -363,8 +362,7 @@ export const sqliteRestore: RestoreEngine = {
       image = spec.container !== undefined ? await sourceImage(ctx.docker, spec.container, backup.details.image) : await busyboxImage(ctx.docker);
       return await drillIn(backup, image, ctx, started);
     } catch (e) {
-      if (ctx.signal.aborted) throw abortError(ctx.signal);
-      return { ok: false, message: `drill failed: ${oneLine((e as Error).message, 300)}`, image, counts: {}, durationMs: Date.now() - started };
+      return drillFailed(e, ctx.signal, image, started);
     }
   },
 };

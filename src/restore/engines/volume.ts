@@ -24,7 +24,7 @@ import { formatBytes } from '../../format.js';
 import { safeText } from '../../sanitize.js';
 import type { StoredBackup } from '../../store/backups.js';
 import { RestoreRefused, type Compatibility, type DrillResult, type Probe, type RestoreContext, type RestoreEngine } from '../types.js';
-import { busyboxImage, formatCount, withDrillContainer, type Owner } from './common.js';
+import { busyboxImage, formatCount, withDrillContainer, type Owner, probeFailed, drillFailed } from './common.js';
 
 function volumeOf(target: TargetDef): string {
   if (target.spec.kind !== 'volume') throw new Error(`target ${target.id} is not a volume target`);
@@ -202,8 +202,7 @@ export async function drillArchive(kind: 'volume' | 'files', backup: StoredBacku
       return { ok: true, message: summary, image: img, counts, durationMs: Date.now() - started };
     });
   } catch (e) {
-    if (ctx.signal.aborted) throw abortError(ctx.signal);
-    return { ok: false, message: `drill failed: ${oneLine((e as Error).message, 300)}`, image, counts: {}, durationMs: Date.now() - started };
+    return drillFailed(e, ctx.signal, image, started);
   }
 }
 
@@ -267,8 +266,7 @@ export const volumeRestore: RestoreEngine = {
       });
       return { ok: true, message: `${formatCount(n)} entries`, counts: { entries: n } };
     } catch (e) {
-      if (ctx.signal.aborted) throw e;
-      return { ok: false, message: oneLine((e as Error).message, 300), counts: {} };
+      return probeFailed(e, ctx.signal);
     }
   },
 

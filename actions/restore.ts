@@ -39,9 +39,9 @@ import { RestoreRefused, type Compatibility, type Probe, type RestoreEngine } fr
 import { safeText } from '../src/sanitize.js';
 import { backupLockKey, setVerified, type StoredBackup } from '../src/store/backups.js';
 import type { DB } from '../src/store/db.js';
-import { describeHolder, isStale, listLocks } from '../src/store/locks.js';
+import { breakStaleLock, describeHolder, isStale, listLocks } from '../src/store/locks.js';
 import { currentUser } from '../src/store/paths.js';
-import { finishRestore, insertRestore, updateRestoreSteps, type RestoreStatus, type StepRecord } from '../src/store/restores.js';
+import { finishRestore, insertRestore, reconcileInterruptedRestores, updateRestoreSteps, type RestoreStatus, type StepRecord } from '../src/store/restores.js';
 import { parseDependsOn, startOrder } from '../src/maintenance/plan.js';
 import { describeTarget } from './backup.js';
 import { waitBack, whyNotBack } from './maintenance.js';
@@ -203,6 +203,29 @@ async function checkRestoreSpace(p: RestoreParams, docker: DockerReader): Promis
     }
   }
   return { ok: message === '', lines, message };
+}
+
+/**
+ * A restore killed half-way (kill -9, power cut) leaves its lock and a running row: the target may be
+ * half-restored, its dependants stopped, restart policies paused. Say exactly that, with the safety
+ * backup, and refuse until the operator has looked and broken the lock (`opsdeck unlock`).
+ */
+function refuseAfterInterruptedRestore(p: RestoreParams): void {
+  const key = backupLockKey(p.target.id);
+  const holder = listLocks(p.db).find((l) => l.target === key);
+  const gone = reconcileInterruptedRestores(p.db, p.target.id, 'restore', key);
+  const last = gone[gone.length - 1];
+  if (!last || !holder?.stale) return;
+  const step = last.steps.filter((s) => s.status === 'running').pop() ?? last.steps[last.steps.length - 1];
+  const done = last.steps.filter((s) => s.status === 'done').map((s) => s.title);
+  // What the stop step reported ("stopped a, b") is all a killed run left of its dependants.
+  const stopped = last.steps.find((s) => s.id === 'stop' && s.detail?.startsWith('stopped '))?.detail?.slice('stopped '.length).split(', ') ?? [];
+  throw new PreflightError([
+    `refused to restore ${p.target.id}: the restore of ${clock(last.startedAt)} by ${last.byUser} (backup ${last.backupId}) was interrupted${step ? ` during "${step.title}"` : ''}: its process is gone.`,
+    `Done before that: ${done.length ? done.join(', ') : 'nothing'}. The target may be half-restored${stopped.length ? `, and ${stopped.join(', ')} may still be stopped` : ''}; restart policies may still be "no".`,
+    last.safetyBackupId ? `Its safety backup of the state before is ${last.safetyBackupId} (\`opsdeck backups ${p.target.id}\`).` : 'It had not taken a safety backup yet: the data was not touched.',
+    `Check the target, then \`opsdeck unlock ${key}\` to allow a new restore.`,
+  ].join(' '));
 }
 
 /** Another action holding the target's, a container's or the maintenance lock stops us here. */
@@ -407,6 +430,7 @@ export const restoreAction: ActionDef<RestoreParams> = {
     p.state.space = { lines: space.lines };
     p.state.dependants = await findDependants(ctx.docker, p.target);
     const own = targetContainer(p.target.spec);
+    refuseAfterInterruptedRestore(p);
     checkLocks(p, [...(own ? [own] : []), ...p.state.dependants.map((d) => d.name)]);
   },
   async confirmation(p): Promise<Confirmation> {
@@ -547,6 +571,9 @@ export const drillAction: ActionDef<DrillParams> = {
   target: (p) => `drill:${p.target.id}`,
   auditParams: (p) => ({ target: p.target.id, backup: p.backup.id, ...(p.state.ok !== undefined ? { proven: p.state.ok } : {}) }),
   async preflight(p) {
+    // A drill killed half-way touched nothing of the target: its lock is broken (audited), its row closed.
+    breakStaleLock(p.db, `drill:${p.target.id}`, 'the drill that held it is gone; broken before a new drill');
+    reconcileInterruptedRestores(p.db, p.target.id, 'drill', `drill:${p.target.id}`);
     const b = p.backup;
     if (b.status !== 'ok' || b.deletedAt !== null) throw new PreflightError(`cannot drill ${p.target.id}: backup ${b.id} has no file (${b.deletedAt !== null ? 'removed by retention' : b.status})`);
     try {

@@ -3,6 +3,7 @@
  * Times are epoch ms in the API and ISO strings in the table, as elsewhere in the store.
  */
 import type { DB } from './db.js';
+import { listLocks } from './locks.js';
 
 export type RestoreKind = 'restore' | 'drill';
 export type RestoreStatus = 'running' | 'ok' | 'failed' | 'rolled-back' | 'rollback-failed';
@@ -113,6 +114,23 @@ export function lastDrills(db: DB): Map<string, RestoreRecord> {
       SELECT target, MAX(started_at) AS s FROM restores WHERE kind = 'drill' AND status != 'running' GROUP BY target
     ) m ON r.target = m.target AND r.started_at = m.s WHERE r.kind = 'drill'`).all() as Row[];
   return new Map(rows.map((r) => [r.target, fromRow(r)]));
+}
+
+/**
+ * Runs of `kind` on `target` still marked running whose process is gone (no live holder of `lockKey`:
+ * a kill -9, a power cut): finished as failed "interrupted" with the step they were in, and returned
+ * as they were, for the message that tells the operator what may be half-done.
+ */
+export function reconcileInterruptedRestores(db: DB, target: string, kind: RestoreKind, lockKey: string, at = Date.now()): RestoreRecord[] {
+  const holder = listLocks(db).find((l) => l.target === lockKey);
+  if (holder && !holder.stale) return [];
+  const rows = (db.prepare("SELECT * FROM restores WHERE target = ? AND kind = ? AND status = 'running' ORDER BY started_at").all(target, kind) as Row[]).map(fromRow);
+  for (const r of rows) {
+    const step = r.steps.filter((s) => s.status === 'running').pop() ?? r.steps[r.steps.length - 1];
+    const steps = r.steps.map((s) => (s.status === 'running' ? { ...s, status: 'failed' as const, error: 'interrupted' } : s));
+    finishRestore(db, r.id, { status: 'failed', finishedAt: at, message: `interrupted: the process ended${step ? ` during "${step.title}"` : ''}`, failedStep: step?.id ?? null, steps, details: r.details });
+  }
+  return rows;
 }
 
 /** When a target was last proven restorable by a drill (epoch ms), or null. */

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, endpoint, opsdeck, removeTestContainers, runTestContainer, waitFor } from '../helpers/docker.js';
+import { BIN, docker, endpoint, opsdeck, removeTestContainers, runTestContainer, waitFor } from '../helpers/docker.js';
 import type { StoredBackup } from '../../src/store/backups.js';
 import type { AuditRecord } from '../../src/store/audit.js';
 import type { RestoreRecord } from '../../src/store/restores.js';
@@ -348,5 +348,37 @@ describe('restore and drill from the command line', () => {
       assert.match(row.verifyMessage ?? '', /restore drill failed/);
       assert.equal(await docker('ps', '-aq', '--filter', 'label=opsdeck.drill=1'), '');
     });
+  });
+
+  it('a restore killed with -9: the next one refuses, naming the step it died in and the safety backup; after unlock it works', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(BIN, ['restore', 'shop-db', b1.id, '--yes', ...g], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('✓ Safety backup')) { child.kill('SIGKILL'); resolve(); }
+      });
+      child.on('exit', () => reject(new Error(`the restore ended before it could be killed:\n${err}`)));
+    });
+    await new Promise((r) => child.once('exit', r));
+
+    const refused = await opsdeck(['restore', 'shop-db', b1.id, '--yes', ...g]);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, /refused to restore shop-db: the restore of .* was interrupted during "[^"]+": its process is gone/);
+    assert.match(refused.stderr, /Its safety backup of the state before is shop-db-\d{8}T\d{6}Z/);
+    assert.match(refused.stderr, /`opsdeck unlock backup:shop-db`/);
+    const killed = (await restores()).find((r) => r.kind === 'restore' && /interrupted/.test(r.message ?? ''));
+    assert.equal(killed?.status, 'failed');
+
+    const unlock = await opsdeck(['unlock', 'backup:shop-db', ...g]);
+    assert.equal(unlock.code, 0, unlock.stderr);
+    // What the killed run may have left: the app stopped, restart policies paused.
+    await docker('start', APP);
+    await docker('update', '--restart', 'unless-stopped', APP);
+    await docker('update', '--restart', 'always', PG);
+    const again = await opsdeck(['restore', 'shop-db', b1.id, '--yes', ...g]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(await count('orders'), 100);
   });
 });

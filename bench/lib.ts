@@ -144,3 +144,33 @@ export async function mustRun(argv: string[], what: string, timeoutMs?: number):
   if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);
   return r;
 }
+
+/**
+ * Seeds table `t` (an id and ~200 random hex characters a row) batch by batch until the database
+ * `big` is `bytes` big; then (optionally) its primary key, VACUUM ANALYZE and a checkpoint, so the
+ * first dump does not write hint bits. `psql` runs one statement and returns its output.
+ */
+export async function seedBigTable(
+  psql: (sql: string) => Promise<string>,
+  bytes: number,
+  opts: { batchRows: number; primaryKey?: boolean },
+): Promise<{ bytes: number; rows: number; ms: number }> {
+  const t0 = performance.now();
+  await psql('CREATE TABLE t (id bigint NOT NULL, payload text NOT NULL)');
+  const payload = `substr(${Array.from({ length: 7 }, () => 'md5(random()::text)').join(' || ')}, 1, 200)`;
+  let rows = 0;
+  let size = Number(await psql("SELECT pg_database_size('big')"));
+  while (size < bytes) {
+    // The last batch only as big as needed (≈ 245 bytes a row on disk).
+    const n = Math.max(10_000, Math.min(opts.batchRows, Math.ceil((bytes - size) / 245)));
+    await psql(`INSERT INTO t (id, payload) SELECT g, ${payload} FROM generate_series(${rows + 1}, ${rows + n}) g`);
+    rows += n;
+    size = Number(await psql("SELECT pg_database_size('big')"));
+    if (rows > 100 * (bytes / 200)) throw new Error('seeding does not grow the database');
+  }
+  if (opts.primaryKey) await psql('ALTER TABLE t ADD PRIMARY KEY (id)');
+  await psql('VACUUM (ANALYZE) t');
+  await psql('CHECKPOINT');
+  size = Number(await psql("SELECT pg_database_size('big')"));
+  return { bytes: size, rows, ms: performance.now() - t0 };
+}

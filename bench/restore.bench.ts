@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, statSync, writ
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, DOCKER, docker } from '../test/helpers/docker.js';
-import { children, median, mustRun, sleep, timed as timedWith } from './lib.js';
+import { children, median, mustRun, sleep, seedBigTable, timed as timedWith } from './lib.js';
 
 const PG_MB = Number(process.env.BENCH_PG_MB ?? 1024);
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
@@ -122,28 +122,6 @@ async function durability(on: boolean): Promise<string> {
   return shown.join(', ');
 }
 
-/** A table of an id and ~200 random hex characters, batch by batch until the database is PG_MB big. */
-async function seed(): Promise<{ bytes: number; rows: number; ms: number }> {
-  const t0 = performance.now();
-  await psql('CREATE TABLE t (id bigint NOT NULL, payload text NOT NULL)');
-  const want = PG_MB * MiB;
-  const payload = `substr(${Array.from({ length: 7 }, () => 'md5(random()::text)').join(' || ')}, 1, 200)`;
-  let rows = 0;
-  let size = Number(await psql("SELECT pg_database_size('big')"));
-  while (size < want) {
-    // The last batch only as big as needed (≈ 245 bytes a row on disk).
-    const n = Math.max(10_000, Math.min(BATCH_ROWS, Math.ceil((want - size) / 245)));
-    await psql(`INSERT INTO t (id, payload) SELECT g, ${payload} FROM generate_series(${rows + 1}, ${rows + n}) g`);
-    rows += n;
-    size = Number(await psql("SELECT pg_database_size('big')"));
-    if (rows > 100 * (want / 200)) throw new Error('seeding does not grow the database');
-  }
-  await psql('ALTER TABLE t ADD PRIMARY KEY (id)');
-  await psql('VACUUM (ANALYZE) t');
-  await psql('CHECKPOINT');
-  size = Number(await psql("SELECT pg_database_size('big')"));
-  return { bytes: size, rows, ms: performance.now() - t0 };
-}
 
 // --- one run each --------------------------------------------------------------------------------
 
@@ -236,7 +214,7 @@ async function main() {
 
   await startPostgres();
   await durability(false);
-  const db = await seed();
+  const db = await seedBigTable(psql, PG_MB * MiB, { batchRows: BATCH_ROWS, primaryKey: true });
   const settings = await durability(true);
   await psql('CHECKPOINT');
   const tableBytes = Number(await psql("SELECT pg_total_relation_size('t')"));

@@ -167,6 +167,7 @@ test('containerStatus', () => {
     ['count rose', facts({ restartCount: 5, startedAt: ago(2000) }, { previousRestartCount: 4 }), 'crit', /^restart loop: 5 restarts \(\+1 since the last check\)$/],
     ['count same', facts({ restartCount: 5 }, { previousRestartCount: 5 }), 'ok', /^running 3h$/],
     ['just restarted, first sight', facts({ restartCount: 2, startedAt: ago(5000) }), 'warn', /^restarted 2 times, up 5s$/],
+    ['caught running between crashes of a loop', facts({ restartCount: 7, startedAt: ago(2000) }), 'crit', /^restart loop: 7 restarts, up 2s$/],
     ['oom', facts({ state: 'exited', exitCode: 137, oomKilled: true, finishedAt: ago(1000) }), 'crit', /OOM/],
     ['one-shot', facts({ state: 'exited', exitCode: 0, finishedAt: ago(60_000) }, { restartPolicy: 'no' }), 'ok', /^exited 0 \(one-shot\)$/],
     ['compose job failed', facts({ state: 'exited', exitCode: 1, finishedAt: ago(60_000) }, { restartPolicy: 'no' }), 'crit', /^exited 1$/],

@@ -12,6 +12,8 @@ import { dockerStatus, oneLine } from './util.js';
 export const RECENT_EXIT_MS = 5 * 60_000;
 /** Running for less than this after a policy restart: "restarted N times, up 3s". */
 export const JUST_RESTARTED_MS = 60_000;
+/** This many policy restarts, and up less than JUST_RESTARTED_MS: a restart loop (crit). */
+export const LOOP_RESTARTS = 3;
 
 /** Last restart count seen per check (keyed by check name), to notice a rise between runs. */
 const lastSeen = new Map<string, { id: string; restartCount: number }>();
@@ -58,6 +60,9 @@ export function containerStatus(f: ContainerFacts, now: number): Pick<CheckOutco
         return { status: 'crit', message: `unhealthy: ${text}` };
       }
       if (restarts > 0 && Number.isFinite(startedMs) && now - startedMs < JUST_RESTARTED_MS) {
+        // Caught in the seconds it runs between crashes: with LOOP_RESTARTS policy restarts behind it,
+        // that is the restart loop, whatever the instant of the check.
+        if (restarts >= LOOP_RESTARTS) return { status: 'crit', message: `${loop}, up ${up}` };
         return { status: 'warn', message: `restarted ${restarts} time${restarts === 1 ? '' : 's'}, up ${up}` };
       }
       if (info.health === 'starting') return { status: 'warn', message: `running ${up}, health: starting` };

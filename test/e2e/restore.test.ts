@@ -29,7 +29,8 @@ describe('the restore walkthrough in tmux', () => {
       '  targets:',
       `    notes: { sqlite: { path: ${dbFile} }, stop: [${APP}] }`,
     ].join('\n'));
-    await runTestContainer(APP, [], 'busybox:1.36', ['sleep', '100000']);
+    // --init: a real app stops on SIGTERM; busybox sleep as PID 1 would make every stop wait 10 s.
+    await runTestContainer(APP, ['--init'], 'busybox:1.36', ['sleep', '100000']);
     q('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10) INSERT INTO notes (body) SELECT hex(randomblob(4)) FROM n;');
     const res = await opsdeck(['backup', 'notes', '--json', ...g]);
     assert.equal(res.code, 0, res.stderr);

@@ -72,7 +72,7 @@ describe('restore and drill from the command line', () => {
     ].join('\n'));
     await Promise.all([
       runTestContainer(PG, [...compose('db'), '--restart', 'always', '-e', 'POSTGRES_USER=shop', '-e', 'POSTGRES_PASSWORD=shop', '-e', 'POSTGRES_DB=shop'], 'postgres:15', []),
-      runTestContainer(APP, [...compose('app'), '--restart', 'unless-stopped', '--health-cmd', 'true', '--health-interval', '1s'], 'busybox:1.36', ['sleep', '100000']),
+      runTestContainer(APP, [...compose('app'), '--init', '--restart', 'unless-stopped', '--health-cmd', 'true', '--health-interval', '1s'], 'busybox:1.36', ['sleep', '100000']),
       runTestContainer(REDIS, [], 'redis:7', ['redis-server', '--save', '', '--appendonly', 'no']),
       runTestContainer(AOF, [], 'redis:7', ['redis-server', '--appendonly', 'yes']),
     ]);

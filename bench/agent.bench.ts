@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BIN, docker } from '../test/helpers/docker.js';
-import { cpuSeconds, pidOf, rssBytes, sleep, startLoad, stopLoad } from './lib.js';
+import { cpuSeconds, pidOf, rssBytes, sleep, startLoad, stopLoad, runBench } from './lib.js';
 
 const N = Number(process.env.BENCH_CONTAINERS ?? 40);
 const WINDOW_S = Number(process.env.BENCH_AGENT_SECONDS ?? 120);
@@ -110,11 +110,4 @@ async function cleanup(): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => { void cleanup().finally(() => process.exit(130)); });
-}
-
-main().then(
-  () => cleanup().then(() => process.exit(0)),
-  (e) => { console.error(e); void cleanup().finally(() => process.exit(1)); },
-);
+runBench(main, cleanup);

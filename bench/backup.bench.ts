@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, 
 import { loadavg, tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { BIN, DOCKER, docker } from '../test/helpers/docker.js';
-import { children, cpuSeconds, median, mustRun, rssBytes, sleep, seedBigTable, timed as timedWith } from './lib.js';
+import { children, cpuSeconds, median, mustRun, rssBytes, seedBigTable, timed as timedWith, runBench, startBenchPostgres } from './lib.js';
 
 const PG_MB = Number(process.env.BENCH_PG_MB ?? 1024);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -63,22 +63,7 @@ function freeBytes(path: string): number | null {
 
 async function startPostgres(): Promise<void> {
   // fsync off etc. only speed up seeding; pg_dump reads either way.
-  await docker('run', '-d', '--name', NAME, '--label', 'opsdeck.test=1', '--label', `opsdeck.bench=${TAG}`,
-    '-e', 'POSTGRES_PASSWORD=x', '-e', 'POSTGRES_DB=big', 'postgres:15',
-    'postgres', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_wal_size=4GB');
-  // Over TCP: the entrypoint's init-time server listens on the socket only, then restarts.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await docker('exec', NAME, 'pg_isready', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'big');
-      if ((await psql('SELECT 1')) === '1') return;
-    } catch { /* not yet */ }
-    if (Date.now() > deadline) {
-      const logs = await timed([DOCKER, 'logs', '--tail', '20', NAME]);
-      throw new Error(`postgres in ${NAME} not ready within 60 s; its log:\n${logs.stdout}${logs.stderr}`);
-    }
-    await sleep(300);
-  }
+  await startBenchPostgres(NAME, TAG, ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_wal_size=4GB'], psql);
 }
 
 
@@ -288,11 +273,4 @@ async function cleanup(): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => { void cleanup().finally(() => process.exit(130)); });
-}
-
-main().then(
-  () => cleanup().then(() => process.exit(0)),
-  (e) => { console.error(e); void cleanup().finally(() => process.exit(1)); },
-);
+runBench(main, cleanup);

@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import tls from 'node:tls';
 import Database from 'better-sqlite3';
 import { BIN, REPO, docker } from '../test/helpers/docker.js';
-import { cpuSeconds, median, pidOf, rssBytes, sleep, stopLoad } from './lib.js';
+import { cpuSeconds, median, pidOf, rssBytes, sleep, stopLoad, runBench } from './lib.js';
 
 const WINDOW_S = Number(process.env.BENCH_CHECK_SECONDS ?? 120);
 const SETTLE_S = Number(process.env.BENCH_SETTLE_SECONDS ?? 5);
@@ -504,11 +504,4 @@ async function main() {
   await partOne(localPort, tlsPort, sqlitePath);
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => { void cleanup().finally(() => process.exit(130)); });
-}
-
-main().then(
-  () => cleanup().then(() => process.exit(0)),
-  (e) => { console.error(e); void cleanup().finally(() => process.exit(1)); },
-);
+runBench(main, cleanup);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { docker } from '../test/helpers/docker.js';
+import { DOCKER, docker } from '../test/helpers/docker.js';
 
 export const CLK_TCK = 100;
 
@@ -173,4 +173,37 @@ export async function seedBigTable(
   await psql('CHECKPOINT');
   size = Number(await psql("SELECT pg_database_size('big')"));
   return { bytes: size, rows, ms: performance.now() - t0 };
+}
+
+/**
+ * Starts the bench's own postgres:15 (labelled opsdeck.test=1 and opsdeck.bench=TAG, database `big`)
+ * with `serverArgs` and waits until it answers over TCP: the image's init-time server listens on the
+ * socket only, then restarts. Its log is in the error when it is not ready within 60 s.
+ */
+export async function startBenchPostgres(name: string, tag: string, serverArgs: string[], psql: (sql: string) => Promise<string>): Promise<void> {
+  await docker('run', '-d', '--name', name, '--label', 'opsdeck.test=1', '--label', `opsdeck.bench=${tag}`,
+    '-e', 'POSTGRES_PASSWORD=x', '-e', 'POSTGRES_DB=big', 'postgres:15', 'postgres', ...serverArgs);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await docker('exec', name, 'pg_isready', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'big');
+      if ((await psql('SELECT 1')) === '1') return;
+    } catch { /* not yet */ }
+    if (Date.now() > deadline) {
+      const logs = await timed([DOCKER, 'logs', '--tail', '20', name]);
+      throw new Error(`postgres in ${name} not ready within 60 s; its log:\n${logs.stdout}${logs.stderr}`);
+    }
+    await sleep(300);
+  }
+}
+
+/** Runs a bench's main with its cleanup on every way out: done (exit 0), failed (1), Ctrl-C or SIGTERM (130). */
+export function runBench(main: () => Promise<void>, cleanup: () => Promise<void>): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => { void cleanup().finally(() => process.exit(130)); });
+  }
+  main().then(
+    () => cleanup().then(() => process.exit(0)),
+    (e) => { console.error(e); void cleanup().finally(() => process.exit(1)); },
+  );
 }

@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, statSync, writ
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, DOCKER, docker } from '../test/helpers/docker.js';
-import { children, median, mustRun, sleep, seedBigTable, timed as timedWith } from './lib.js';
+import { children, median, mustRun, sleep, seedBigTable, timed as timedWith, startBenchPostgres } from './lib.js';
 
 const PG_MB = Number(process.env.BENCH_PG_MB ?? 1024);
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
@@ -94,21 +94,7 @@ async function spaceReport(): Promise<{ ok: boolean; text: string }> {
 
 async function startPostgres(): Promise<void> {
   containerStarted = true;
-  await docker('run', '-d', '--name', NAME, '--label', 'opsdeck.test=1', '--label', `opsdeck.bench=${TAG}`,
-    '-e', 'POSTGRES_PASSWORD=x', '-e', 'POSTGRES_DB=big', 'postgres:15', 'postgres', '-c', 'max_wal_size=4GB');
-  // Over TCP: the entrypoint's init-time server listens on the socket only, then restarts.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await docker('exec', NAME, 'pg_isready', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'big');
-      if ((await psql('SELECT 1')) === '1') return;
-    } catch { /* not yet */ }
-    if (Date.now() > deadline) {
-      const logs = await timed([DOCKER, 'logs', '--tail', '20', NAME]);
-      throw new Error(`postgres in ${NAME} not ready within 60 s; its log:\n${logs.stdout}${logs.stderr}`);
-    }
-    await sleep(300);
-  }
+  await startBenchPostgres(NAME, TAG, ['-c', 'max_wal_size=4GB'], psql);
 }
 
 /** Durability off while seeding only (ALTER SYSTEM + reload: all three take effect without a restart). */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
+import { explainSshError, sshDockerOptions, SSH_ERROR_CODE } from './sshTransport.js';
 
 /** Where and how to reach a Docker engine, resolved once from flag, config and environment. */
 export interface DockerEndpoint {
@@ -9,6 +10,10 @@ export interface DockerEndpoint {
   /** Where the value came from, for the banner: "--docker-host", "config docker.host", "DOCKER_HOST", "default". */
   origin: string;
   options: Dockerode.DockerOptions;
+  /** The endpoint's name among several (config endpoints, Docker contexts; "local" when alone). */
+  name?: string;
+  /** ssh:// only: the client config (-F) and key (-i) to use instead of ~/.ssh/config and the agent. */
+  ssh?: { configFile?: string; identity?: string };
 }
 
 export class EndpointError extends Error {}
@@ -18,6 +23,8 @@ export const DEFAULT_SOCKET = '/var/run/docker.sock';
 export interface EndpointInput {
   flag?: string;
   config?: { host?: string; tls?: { ca?: string; cert?: string; key?: string; verify?: boolean } };
+  /** ssh:// only: the client config (-F) and key (-i). */
+  ssh?: { configFile?: string; identity?: string };
   env: NodeJS.ProcessEnv;
 }
 
@@ -78,10 +85,14 @@ export function resolveEndpoint(input: EndpointInput): DockerEndpoint {
       return { url: `tcp://${parsed.hostname}:${port}`, origin, options };
     }
     case 'ssh:': {
+      // The system's ssh (`ssh HOST docker system dial-stdio`, as the docker CLI does): port and
+      // user only when given, otherwise ~/.ssh/config (or -F) decides, as with `ssh HOST`.
+      const user = parsed.username ? decodeURIComponent(parsed.username) : undefined;
       return {
         url,
         origin,
-        options: { protocol: 'ssh', host: hostName, port: explicitPort ? Number(explicitPort) : 22, username: parsed.username || undefined, timeout } as Dockerode.DockerOptions,
+        options: sshDockerOptions({ host: hostName, port: explicitPort ? Number(explicitPort) : undefined, user, ...input.ssh }),
+        ...(input.ssh ? { ssh: input.ssh } : {}),
       };
     }
     default:
@@ -123,6 +134,8 @@ export function explainDockerError(endpoint: DockerEndpoint, err: unknown): { me
     case 'ECONNRESET':
     case 'EPIPE':
       return { message: `the connection to ${where} was reset`, hint: 'the daemon restarted or went away; reconnecting' };
+    case SSH_ERROR_CODE:
+      return { message: `ssh to ${where} failed: ${e.message}`, hint: explainSshError(e.message) };
     default: {
       const text = e?.message ? String(e.message).split('\n')[0] : String(err);
       return { message: `cannot talk to Docker at ${where}: ${text}`, hint: 'check that the daemon runs and DOCKER_HOST is right' };

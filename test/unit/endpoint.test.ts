@@ -134,21 +134,29 @@ test('resolveEndpoint: a missing TLS file is an EndpointError naming the path', 
   }
 });
 
-test('resolveEndpoint: ssh endpoints', () => {
-  const cases: [string, { host: string; port: number; username: string | undefined }][] = [
-    ['ssh://ops@db1', { host: 'db1', port: 22, username: 'ops' }],
-    ['ssh://ops@db1:2222', { host: 'db1', port: 2222, username: 'ops' }],
-    ['ssh://db1', { host: 'db1', port: 22, username: undefined }],
+const sshTargetOf = (ep: DockerEndpoint) => (ep.options as { sshTarget: { host: string; port?: number; user?: string; configFile?: string } }).sshTarget;
+
+test('resolveEndpoint: ssh endpoints go through the system\'s ssh (dial-stdio over an http.Agent)', () => {
+  const cases: [string, { port?: number; user?: string }][] = [
+    ['ssh://ops@db1', { user: 'ops' }],
+    ['ssh://ops@db1:2222', { port: 2222, user: 'ops' }],
+    // No port and no user: ~/.ssh/config decides, as with `ssh db1`.
+    ['ssh://db1', {}],
   ];
   for (const [flag, want] of cases) {
     const ep = resolveEndpoint({ flag, env: {} });
     assert.equal(ep.url, flag);
-    const o = ep.options as { protocol?: string; host?: string; port?: number; username?: string };
-    assert.equal(o.protocol, 'ssh', flag);
-    assert.equal(o.host, want.host, flag);
-    assert.equal(o.port, want.port, flag);
-    assert.equal(o.username, want.username, flag);
+    const o = ep.options as { protocol?: string; agent?: { sshTarget?: unknown } };
+    assert.equal(o.protocol, 'http', flag);
+    assert.ok(o.agent, `${flag}: an agent that spawns ssh`);
+    const t = sshTargetOf(ep);
+    assert.equal(t.host, 'db1', flag);
+    assert.equal(t.port, want.port, flag);
+    assert.equal(t.user, want.user, flag);
   }
+  const withFiles = resolveEndpoint({ flag: 'ssh://db1', ssh: { configFile: '/etc/opsdeck/ssh_config', identity: '/k' }, env: {} });
+  assert.deepEqual(withFiles.ssh, { configFile: '/etc/opsdeck/ssh_config', identity: '/k' });
+  assert.equal(sshTargetOf(withFiles).configFile, '/etc/opsdeck/ssh_config');
 });
 
 test('resolveEndpoint: unsupported or malformed endpoints are EndpointErrors', () => {

@@ -588,21 +588,43 @@ export const logsSchema = strict({
   maxBytes: byteSize().default(32 * 1024 * 1024),
 });
 
+const tlsSchema = () => strict({
+  ca: hostPath().optional(),
+  cert: hostPath().optional(),
+  key: hostPath().optional(),
+  verify: bool().optional(),
+});
+
 export const dockerSchema = strict({
   /** default: $DOCKER_HOST, else unix:///var/run/docker.sock */
   host: dockerHost().optional(),
-  tls: strict({
-    ca: hostPath().optional(),
-    cert: hostPath().optional(),
-    key: hostPath().optional(),
-    verify: bool().optional(),
-  }).optional(),
+  tls: tlsSchema().optional(),
+  /** also list the Docker CLI's contexts ($DOCKER_CONFIG or ~/.docker/contexts) as endpoints */
+  contexts: bool().default(true),
+});
+
+/** A name for an endpoint: shown in the header, given to --endpoint, recorded with audit rows. */
+const endpointName = () =>
+  z.string().refine((v) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(v) && v !== 'all', {
+    error: (issue) => `expected a name of letters, digits, ".", "_" or "-" (at most 40, not "all"), got ${describeValue(issue.input)}`,
+  });
+
+/** One Docker engine among several (issue: several endpoints in one cockpit). */
+export const endpointSchema = strict({
+  name: endpointName(),
+  /** unix:///path, tcp://HOST:PORT (TLS with tls:), ssh://[USER@]HOST[:PORT] (the system's ssh) */
+  host: dockerHost(),
+  tls: tlsSchema().optional(),
+  /** for ssh:// — the ssh client config file (-F) and key (-i); default: ~/.ssh/config and the agent */
+  ssh: strict({ config: hostPath().optional(), identity: hostPath().optional() }).optional(),
 });
 
 // --- the whole file ------------------------------------------------------------------------------
 
 export const configSchema = strict({
   docker: dockerSchema.prefault({}),
+  /** several Docker engines in one cockpit; the first is the default (--endpoint picks another) */
+  endpoints: z.array(endpointSchema).superRefine(uniqueNames('endpoint'), WHEN_ARRAY).default([]),
   /** how often live data refreshes; milliseconds once parsed */
   refresh: duration({ min: 100 }).prefault('2s'),
   readOnly: bool().default(false),
@@ -641,6 +663,7 @@ export type BackupTargetOf<K extends BackupTargetKind> = Extract<BackupTarget, {
 export type MaintenanceTask = Config['maintenance']['tasks'][number];
 export type AlertsConfig = Config['alerts'];
 export type DockerConfig = Config['docker'];
+export type EndpointConfig = Config['endpoints'][number];
 
 /** The zero-config default (SPEC §1): what an empty file means. */
 export function defaultConfig(): Config {

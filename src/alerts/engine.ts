@@ -30,6 +30,8 @@ export type SilencePredicate = (def: CheckDef) => boolean;
 export interface AlertEngineOptions {
   db: DB;
   alerts: Config['alerts'];
+  /** The Docker endpoint these checks run against, recorded with each alert. */
+  endpoint?: string | null;
   /** Default: one built from alerts.webhook (none when no webhook is configured). */
   notifier?: Notifier | null;
   clock?: Clock;
@@ -121,7 +123,7 @@ export class AlertEngine implements Confirmer {
         const since = this.damper.state(name)?.since ?? now;
         const last = this.lastResult.get(name);
         const message = `${last?.message ?? 'crit'} (crit for ${formatDuration(now - since)})`;
-        const alert = recordReminder(this.db, { check: name, status: 'crit', message, at: now, everyMs: every });
+        const alert = recordReminder(this.db, { check: name, status: 'crit', message, at: now, everyMs: every, endpoint: this.opts.endpoint ?? null });
         if (alert) this.send(alert, def);
       } catch (e) {
         this.report(e);
@@ -164,7 +166,7 @@ export class AlertEngine implements Confirmer {
       const changes = countTransitions(this.db, def.name, t.at - HOUR) + 1;
       if (changes >= flapping) message += ` (flapping: ${changes} changes in the last hour)`;
     }
-    const alert = commitTransition(this.db, { check: def.name, from: t.from, to: t.to, message, at: t.at, suppressed });
+    const alert = commitTransition(this.db, { check: def.name, from: t.from, to: t.to, message, at: t.at, suppressed, endpoint: this.opts.endpoint ?? null });
     this.touchedAt.set(def.name, t.at);
     if (alert && !alert.suppressed) this.send(alert, def);
   }

@@ -168,7 +168,7 @@ export async function dumpBackup(
   const extension = engine.extension(target);
   const id = uniqueBackupId(deps.db, `${fileSafeId(target.id)}-${stamp(startedAt)}`);
   const file = join(dir, `${id}${extension}`);
-  const running = insertRunning(deps.db, { id, target: target.id, kind: target.kind, file, startedAt });
+  const running = insertRunning(deps.db, { id, target: target.id, kind: target.kind, file, startedAt, endpoint: deps.docker.endpoint.name ?? null });
   const estimate = opts.estimate ?? null;
   let produced: number | undefined;
   let written = 0;

@@ -23,9 +23,17 @@ export interface LiveChecks {
  * to its container, and results feed the alert engine (store + webhook) when a store is open.
  * The cockpit uses it; the agent will too.
  */
-export function startLiveChecks(opts: { docker: DockerModel; host: HostModel; config: Config; db: DB | null; maintenance?: MaintenanceModel; onError?: (e: Error) => void }): LiveChecks {
+export function startLiveChecks(opts: {
+  docker: DockerModel; host: HostModel; config: Config; db: DB | null; maintenance?: MaintenanceModel; onError?: (e: Error) => void;
+  /**
+   * Another endpoint than the default one (several engines in one cockpit): only the checks found
+   * on its containers run here, named "ENDPOINT/container:web" so that each engine's are its own;
+   * the configured checks run against the default endpoint.
+   */
+  secondary?: { name: string };
+}): LiveChecks {
   const { docker, host, config } = opts;
-  const engine = opts.db ? new AlertEngine({ db: opts.db, alerts: config.alerts, onError: opts.onError }) : null;
+  const engine = opts.db ? new AlertEngine({ db: opts.db, alerts: config.alerts, onError: opts.onError, endpoint: docker.endpoint.name ?? null }) : null;
   // CPU samples with their times, for "sustained for" (an hour at most).
   const cpu: { at: number; percent: number }[] = [];
   let lastHost: HostSnapshot | null = null;
@@ -63,7 +71,9 @@ export function startLiveChecks(opts: { docker: DockerModel; host: HostModel; co
     const key = snap.containers.map((c) => `${c.id}|${c.name}|${c.image}|${c.state}`).sort().join(',');
     if (key !== discovered) {
       discovered = key;
-      scheduler.setDefs(discoverChecks(snap.containers, config));
+      const defs = opts.secondary ? discoverChecks(snap.containers, { ...config, checks: [] }) : discoverChecks(snap.containers, config);
+      const prefix = opts.secondary ? `${opts.secondary.name}/` : '';
+      scheduler.setDefs(prefix ? defs.map((d) => ({ ...d, name: prefix + d.name, spec: { ...d.spec, name: prefix + d.spec.name } })) : defs);
     }
     const next = new Map(snap.containers.map((c) => [c.name, fingerprint(c)]));
     const changed = new Set<string>();

@@ -1,6 +1,7 @@
 import { loadConfig, ConfigError, formatConfigError } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { resolveEndpoint, EndpointError, type DockerEndpoint } from '../docker/endpoint.js';
+import { EndpointError, type DockerEndpoint } from '../docker/endpoint.js';
+import { resolveEndpoints } from '../docker/endpoints.js';
 import { resolveStateDir } from '../store/paths.js';
 
 export interface GlobalOptions {
@@ -8,6 +9,7 @@ export interface GlobalOptions {
   stateDir?: string;
   readOnly?: boolean;
   dockerHost?: string;
+  endpoint?: string;
   color?: boolean; // commander's --no-color sets color=false
   ascii?: boolean;
 }
@@ -16,7 +18,14 @@ export interface GlobalOptions {
 export interface Context {
   config: Config;
   configSource: string | null;
+  /** The endpoint commands act on (--endpoint, else the default). */
   endpoint: DockerEndpoint;
+  /** Every endpoint (config endpoints, Docker contexts, or the one local engine); the cockpit shows all. */
+  endpoints: DockerEndpoint[];
+  /** Contexts that could not be read, for `opsdeck config`. */
+  endpointNotes: string[];
+  /** --endpoint all: the cockpit opens on every endpoint at once; commands act on one and refuse it. */
+  allEndpoints: boolean;
   stateDir: string;
   readOnly: boolean;
   color: boolean;
@@ -43,8 +52,10 @@ export function buildContext(opts: GlobalOptions, env: NodeJS.ProcessEnv = proce
   }
   const { config, source } = loaded;
   let endpoint: DockerEndpoint;
+  let list: ReturnType<typeof resolveEndpoints>;
   try {
-    endpoint = resolveEndpoint({ flag: opts.dockerHost, config: config.docker, env });
+    list = resolveEndpoints({ flag: opts.dockerHost, select: opts.endpoint, config, env });
+    endpoint = list.endpoints.find((e) => e.name === list.current)!;
   } catch (e) {
     if (e instanceof EndpointError) throw new UsageError(e.message);
     throw e;
@@ -54,6 +65,9 @@ export function buildContext(opts: GlobalOptions, env: NodeJS.ProcessEnv = proce
     config,
     configSource: source,
     endpoint,
+    endpoints: list.endpoints,
+    endpointNotes: list.notes,
+    allEndpoints: Boolean(list.all),
     stateDir: resolveStateDir({ flag: opts.stateDir, config: config.stateDir, env }),
     readOnly: Boolean(opts.readOnly) || Boolean(config.readOnly),
     color: opts.color !== false && !noColorEnv,

@@ -31,7 +31,10 @@ export interface StatusSnapshot {
   at: string;
   /** The host snapshot as sampled (see HostSnapshot), without its internal timestamp. */
   host: Omit<HostSnapshot, 'at'>;
-  docker: { endpoint: string; status: 'up' | 'down'; version: string | null; error: string | null; hint: string | null };
+  /** The endpoint the containers and checks are of (--endpoint, else the first). */
+  docker: { name: string; endpoint: string; status: 'up' | 'down'; version: string | null; error: string | null; hint: string | null };
+  /** Every configured endpoint (config endpoints:, Docker contexts), each asked for its version. */
+  endpoints: { name: string; endpoint: string; status: 'up' | 'down'; version: string | null; error: string | null }[];
   containers: StatusContainer[];
   checks: { name: string; status: 'ok' | 'warn' | 'crit' | 'unknown'; message: string; latencyMs: number | null }[];
   alerts: { name: string; status: string; message: string; since: string }[];
@@ -68,7 +71,17 @@ export async function collectStatus(ctx: Context): Promise<StatusSnapshot> {
   // The checks run alongside the listing and the stats rounds.
   const checksP = import('./check.js').then(({ collectChecks }) => collectChecks(ctx));
   const reader = createReader(ctx.endpoint);
-  let docker: StatusSnapshot['docker'] = { endpoint: ctx.endpoint.url, status: 'up', version: null, error: null, hint: null };
+  let docker: StatusSnapshot['docker'] = { name: ctx.endpoint.name ?? 'local', endpoint: ctx.endpoint.url, status: 'up', version: null, error: null, hint: null };
+  // The other endpoints: up or down, each on its own (one slow host costs at most 5 s).
+  const othersP = Promise.all(ctx.endpoints.filter((e) => e !== ctx.endpoint).map(async (e): Promise<StatusSnapshot['endpoints'][number]> => {
+    const r = createReader(e);
+    try {
+      const v = await Promise.race([r.version(), new Promise<never>((_, reject) => setTimeout(() => reject(Object.assign(new Error('no answer within 5 s'), { code: 'ETIMEDOUT' })), 5000).unref())]);
+      return { name: e.name ?? '?', endpoint: e.url, status: 'up', version: v.version, error: null };
+    } catch (err) {
+      return { name: e.name ?? '?', endpoint: e.url, status: 'down', version: null, error: explainDockerError(e, err).message };
+    }
+  }));
   let containers: StatusContainer[] = [];
   try {
     const [version, list] = await Promise.all([reader.version(), reader.listContainers()]);
@@ -102,6 +115,10 @@ export async function collectStatus(ctx: Context): Promise<StatusSnapshot> {
     docker = { ...docker, status: 'down', error: message, hint };
   }
   const host = await hostP;
+  const others = await othersP;
+  const endpoints = ctx.endpoints.map((e) => (e === ctx.endpoint
+    ? { name: docker.name, endpoint: docker.endpoint, status: docker.status, version: docker.version, error: docker.error }
+    : others.find((o) => o.name === e.name)!));
   // The same checks `opsdeck check` runs (configured + discovered), and the alerts the store holds.
   const { runs } = await checksP;
   const checks: StatusSnapshot['checks'] = runs.map((r) => ({ name: r.name, status: r.result.status, message: r.result.message, latencyMs: r.result.latencyMs }));
@@ -127,6 +144,7 @@ export async function collectStatus(ctx: Context): Promise<StatusSnapshot> {
     at: new Date().toISOString(),
     host: { ...hostPart(host), hostname: host.hostname || osHostname() },
     docker,
+    endpoints,
     containers,
     checks,
     alerts,
@@ -140,8 +158,13 @@ export function formatStatus(s: StatusSnapshot, width?: number): string {
   const out: string[] = [];
   out.push(`host ${h.hostname}  cpu ${formatPercent(h.cpuPercent)} ×${h.cpuCount}  mem ${formatPercent(h.memPercent)} (${formatBytes(h.memUsedBytes)}/${formatBytes(h.memTotalBytes)})  load ${h.load1.toFixed(2)} ${h.load5.toFixed(2)} ${h.load15.toFixed(2)}`);
   if (h.disks.length) out.push(`disks ${h.disks.map((d) => `${safeText(d.mount)} ${formatPercent(d.usedPercent, 0)}`).join('  ')}`);
-  if (s.docker.status === 'up') out.push(`docker ${s.docker.endpoint} up (${s.docker.version ?? '?'})`);
-  else out.push(`docker ${s.docker.endpoint} DOWN: ${s.docker.error}`, `  fix: ${s.docker.hint}`);
+  const named = s.endpoints.length > 1 ? `${s.docker.name}: ` : '';
+  if (s.docker.status === 'up') out.push(`docker ${named}${s.docker.endpoint} up (${s.docker.version ?? '?'})`);
+  else out.push(`docker ${named}${s.docker.endpoint} DOWN: ${s.docker.error}`, `  fix: ${s.docker.hint}`);
+  for (const e of s.endpoints) {
+    if (e.name === s.docker.name) continue;
+    out.push(e.status === 'up' ? `  also ${e.name}: ${e.endpoint} up (${e.version ?? '?'})` : `  also ${e.name}: ${e.endpoint} DOWN: ${safeText(e.error ?? '')}`);
+  }
   if (s.docker.status === 'up') {
     const now = Date.parse(s.at);
     out.push(['PROJECT', 'NAME', 'STATE', 'HEALTH', 'CPU', 'MEM', 'RST', 'UPTIME'].map((t, i) => padEnd(t, [14, 28, 12, 10, 7, 10, 4, 8][i]!)).join(' ').trimEnd());

@@ -157,7 +157,7 @@ export async function writeDiagBundle(opts: DiagOptions): Promise<DiagResult> {
 
     // The checks take longest (one exec or request each): they run while the rest is collected.
     const ctx: Context = {
-      config: opts.config, configSource: opts.configSource, endpoint: opts.docker.endpoint, stateDir: opts.stateDir,
+      config: opts.config, configSource: opts.configSource, endpoint: opts.docker.endpoint, endpoints: [opts.docker.endpoint], endpointNotes: [], allEndpoints: false, stateDir: opts.stateDir,
       readOnly: true, color: false, ascii: true, refreshMs: opts.config.refresh, env: process.env,
     };
     const health = collectHealth(env, ctx);

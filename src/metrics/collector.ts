@@ -87,12 +87,16 @@ export function hostSamples(s: HostSnapshot): SampleInput[] {
   return out;
 }
 
-/** One container's samples: CPU %, memory (of its limit), network and block I/O rates. */
-export function containerSamples(r: ContainerRow, blk: { read: number; write: number } | null): SampleInput[] {
+/**
+ * One container's samples: CPU %, memory (of its limit), network and block I/O rates. On a named
+ * endpoint (several engines; not the one "local") the series say which: container:db1/postgres.cpu.
+ */
+export function containerSamples(r: ContainerRow, blk: { read: number; write: number } | null, endpoint?: string): SampleInput[] {
   const out: SampleInput[] = [];
-  const base = `container:${r.name}`;
+  const name = endpoint && endpoint !== 'local' ? `${endpoint}/${r.name}` : r.name;
+  const base = `container:${name}`;
   const c = (key: string, title: string, unit: SampleInput['unit'], value: number | null, limit: number | null = null) => {
-    if (isNum(value)) out.push({ key: `${base}.${key}`, title: `${r.name} ${title}`, group: 'containers', unit, limit, value });
+    if (isNum(value)) out.push({ key: `${base}.${key}`, title: `${name} ${title}`, group: 'containers', unit, limit, value });
   };
   c('cpu', 'CPU', 'percent', r.cpuPercent);
   c('mem', 'memory', 'bytes', r.memBytes, r.memLimit);
@@ -209,7 +213,7 @@ export function startCollector(opts: CollectorOptions): Collector {
       // (stats paused, or not yet round) — nothing is recorded twice.
       if (seenRows.get(r.id) === r) continue;
       seenRows.set(r.id, r);
-      out.push(...containerSamples(r, opts.blockIo?.rates(r.id) ?? null));
+      out.push(...containerSamples(r, opts.blockIo?.rates(r.id) ?? null, docker.endpoint.name));
     }
     for (const id of seenRows.keys()) if (!live.has(id)) seenRows.delete(id);
     for (const id of envCache.keys()) if (!live.has(id)) envCache.delete(id);

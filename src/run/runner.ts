@@ -31,6 +31,8 @@ export interface RunnerDeps {
   readOnly: boolean;
   user?: string;
   host?: string;
+  /** Several endpoints are configured: confirmations name the engine and locks are per engine. */
+  multiEndpoint?: boolean;
 }
 
 /**
@@ -59,11 +61,15 @@ export class Runner {
     const started = Date.now();
     const target = action.target(params);
     const emit = opts.onEvent ?? (() => undefined);
+    const endpoint = this.deps.ctx.docker.endpoint;
+    // With several engines, the same container name can live on two: the lock is per engine.
+    const lockKey = this.deps.multiEndpoint && endpoint.name ? `${endpoint.name}:${target}` : target;
     const audit = (result: AuditResult, error?: string, durationMs?: number) => {
       if (!action.mutates || !this.deps.db) return;
       appendAudit(this.deps.db, {
         at: new Date(started).toISOString(), user: this.user, host: this.host, action: action.id, target,
         params: action.auditParams?.(params) ?? {}, result, error: error ?? null, durationMs: durationMs ?? null,
+        endpoint: endpoint.name ?? null,
       });
     };
 
@@ -83,14 +89,17 @@ export class Runner {
       return { result: 'refused', error: message, durationMs: Date.now() - started };
     }
     if (action.mutates) {
-      const ok = await opts.confirm(await action.confirmation(params, this.deps.ctx));
+      const confirmation = await action.confirmation(params, this.deps.ctx);
+      // Which engine it goes to is part of "exactly what will happen to what".
+      if (this.deps.multiEndpoint) confirmation.lines = [`on endpoint ${endpoint.name ?? '?'} (${endpoint.url})`, ...confirmation.lines];
+      const ok = await opts.confirm(confirmation);
       if (!ok) return { result: 'cancelled', durationMs: Date.now() - started };
     }
 
     let locked = false;
     if (action.mutates) {
       try {
-        acquireLock(this.deps.db!, target, { action: action.id, user: this.user, host: this.host });
+        acquireLock(this.deps.db!, lockKey, { action: action.id, user: this.user, host: this.host });
         locked = true;
       } catch (e) {
         const message = errorText(e);
@@ -155,7 +164,7 @@ export class Runner {
       return { result: 'failed', error: message, durationMs };
     } finally {
       opts.signal?.removeEventListener('abort', onOuterAbort);
-      if (locked) releaseLock(this.deps.db!, target, process.pid, this.host);
+      if (locked) releaseLock(this.deps.db!, lockKey, process.pid, this.host);
     }
   }
 }

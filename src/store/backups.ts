@@ -117,12 +117,14 @@ export interface NewBackup {
   file: string;
   startedAt: number;
   opsdeckVersion?: string;
+  /** The Docker endpoint whose container was dumped. */
+  endpoint?: string | null;
 }
 
 export function insertRunning(db: DB, b: NewBackup): StoredBackup {
   db.prepare(
-    `INSERT INTO backups (id, target, kind, file, status, started_at, opsdeck_version) VALUES (?, ?, ?, ?, 'running', ?, ?)`,
-  ).run(b.id, b.target, b.kind, b.file, iso(b.startedAt), b.opsdeckVersion ?? VERSION);
+    `INSERT INTO backups (id, target, kind, file, status, started_at, opsdeck_version, endpoint) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)`,
+  ).run(b.id, b.target, b.kind, b.file, iso(b.startedAt), b.opsdeckVersion ?? VERSION, b.endpoint ?? null);
   return stored(db, b.id);
 }
 

@@ -76,12 +76,14 @@ export interface NewAlert {
   /** epoch ms */
   at: number;
   suppressed?: string | null;
+  /** The Docker endpoint whose checks raised it. */
+  endpoint?: string | null;
 }
 
 export function recordAlert(db: DB, a: NewAlert): AlertRecord {
   const info = db
-    .prepare('INSERT INTO alerts (check_name, kind, from_status, to_status, message, at, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(a.check, a.kind, a.from, a.to, a.message, iso(a.at), a.suppressed ?? null);
+    .prepare('INSERT INTO alerts (check_name, kind, from_status, to_status, message, at, suppressed, endpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(a.check, a.kind, a.from, a.to, a.message, iso(a.at), a.suppressed ?? null, a.endpoint ?? null);
   return getAlert(db, Number(info.lastInsertRowid))!;
 }
 
@@ -91,7 +93,7 @@ export function recordAlert(db: DB, a: NewAlert): AlertRecord {
  * same change first), nothing is recorded and null comes back: one alert per change, per host.
  * A first confirmation (`from` null) of ok is saved without an alert.
  */
-export function commitTransition(db: DB, t: { check: string; from: CheckStatus | null; to: CheckStatus; message: string; at: number; suppressed?: string | null }): AlertRecord | null {
+export function commitTransition(db: DB, t: { check: string; from: CheckStatus | null; to: CheckStatus; message: string; at: number; suppressed?: string | null; endpoint?: string | null }): AlertRecord | null {
   return db.transaction((): AlertRecord | null => {
     const stored = getCheckState(db, t.check);
     if (stored && stored.status === t.to) {
@@ -101,7 +103,7 @@ export function commitTransition(db: DB, t: { check: string; from: CheckStatus |
     saveCheckState(db, { name: t.check, status: t.to, since: t.at, updatedAt: t.at });
     const from = stored?.status ?? t.from;
     if (from === null && t.to === 'ok') return null;
-    return recordAlert(db, { check: t.check, kind: 'transition', from, to: t.to, message: t.message, at: t.at, suppressed: t.suppressed ?? null });
+    return recordAlert(db, { check: t.check, kind: 'transition', from, to: t.to, message: t.message, at: t.at, suppressed: t.suppressed ?? null, endpoint: t.endpoint ?? null });
   }).immediate();
 }
 
@@ -109,11 +111,11 @@ export function commitTransition(db: DB, t: { check: string; from: CheckStatus |
  * Records a reminder when the check's newest alert (of either kind) is at least `everyMs` old; null
  * otherwise. In one transaction, so two processes sharing the store remind once.
  */
-export function recordReminder(db: DB, r: { check: string; status: CheckStatus; message: string; at: number; everyMs: number; suppressed?: string | null }): AlertRecord | null {
+export function recordReminder(db: DB, r: { check: string; status: CheckStatus; message: string; at: number; everyMs: number; suppressed?: string | null; endpoint?: string | null }): AlertRecord | null {
   return db.transaction((): AlertRecord | null => {
     const last = lastAlert(db, r.check);
     if (last && r.at - Date.parse(last.at) < r.everyMs) return null;
-    return recordAlert(db, { check: r.check, kind: 'reminder', from: r.status, to: r.status, message: r.message, at: r.at, suppressed: r.suppressed ?? null });
+    return recordAlert(db, { check: r.check, kind: 'reminder', from: r.status, to: r.status, message: r.message, at: r.at, suppressed: r.suppressed ?? null, endpoint: r.endpoint ?? null });
   }).immediate();
 }
 

@@ -1,6 +1,7 @@
 import * as restoreSql from './sql/restore.js';
 import * as eventsSql from './sql/events.js';
 import * as metricsSql from './sql/metrics.js';
+import * as endpointsSql from './sql/endpoints.js';
 
 /** Versioned schema changes, applied in order, each once, each in its own transaction. Append only. */
 export const migrations: { version: number; name: string; sql: string }[] = [
@@ -129,4 +130,5 @@ export const migrations: { version: number; name: string; sql: string }[] = [
   { version: restoreSql.version, name: restoreSql.name, sql: restoreSql.sql },
   { version: eventsSql.version, name: eventsSql.name, sql: eventsSql.sql },
   { version: metricsSql.version, name: metricsSql.name, sql: metricsSql.sql },
+  { version: endpointsSql.version, name: endpointsSql.name, sql: endpointsSql.sql },
 ];

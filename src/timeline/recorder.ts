@@ -45,7 +45,8 @@ export function dockerTime(nano: bigint): string {
 export async function backfillEvents(db: DB, reader: DockerReader, opts: { sinceNano?: bigint | null; now?: number; timeoutMs?: number; retention?: { maxAgeMs: number; maxRows: number } } = {}): Promise<number> {
   const now = opts.now ?? Date.now();
   const retention = opts.retention ?? EVENT_RETENTION;
-  const since = opts.sinceNano ?? lastEventNano(db) ?? BigInt(now - retention.maxAgeMs) * 1_000_000n;
+  const endpoint = reader.endpoint.name ?? null;
+  const since = opts.sinceNano ?? lastEventNano(db, endpoint) ?? BigInt(now - retention.maxAgeMs) * 1_000_000n;
   const until = BigInt(now) * 1_000_000n + 999_999n;
   if (since > until) return 0;
   const abort = new AbortController();
@@ -80,7 +81,7 @@ export async function backfillEvents(db: DB, reader: DockerReader, opts: { since
     const row = toEventRow(ev);
     if (row) rows.push(row);
   }
-  const added = insertEvents(db, rows);
+  const added = insertEvents(db, rows, endpoint);
   pruneEvents(db, now, retention);
   return added;
 }
@@ -100,7 +101,8 @@ export function startEventRecorder(db: DB, docker: DockerModel, opts: RecorderOp
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
   let lastPrune = 0;
-  let newest: bigint | null = lastEventNano(db);
+  const endpoint = docker.endpoint.name ?? null;
+  let newest: bigint | null = lastEventNano(db, endpoint);
   const startSince = newest;
 
   const flush = () => {
@@ -110,7 +112,7 @@ export function startEventRecorder(db: DB, docker: DockerModel, opts: RecorderOp
     const batch = queue;
     queue = [];
     try {
-      const added = insertEvents(db, batch);
+      const added = insertEvents(db, batch, endpoint);
       if (added > 0) onWrite(added);
       const now = Date.now();
       if (now - lastPrune >= pruneEveryMs) {

@@ -9,24 +9,29 @@ const NS_PER_MS = 1_000_000n;
 export const msToNano = (ms: number): bigint => BigInt(Math.floor(ms)) * NS_PER_MS;
 
 /** Inserts rows in one transaction; copies of an event already stored are ignored. Returns how many were new. */
-export function insertEvents(db: DB, rows: readonly EventRow[]): number {
+export function insertEvents(db: DB, rows: readonly EventRow[], endpoint: string | null = null): number {
   if (rows.length === 0) return 0;
   const stmt = db.prepare(
-    `INSERT OR IGNORE INTO events (time_nano, type, action, actor_id, name, project, service, image, exit_code, signal, extra)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO events (time_nano, type, action, actor_id, name, project, service, image, exit_code, signal, extra, endpoint)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   return db.transaction(() => {
     let added = 0;
     for (const r of rows) {
-      added += stmt.run(r.timeNano, r.type, r.action, r.actorId, r.name, r.project, r.service, r.image, r.exitCode, r.signal, JSON.stringify(r.extra)).changes;
+      added += stmt.run(r.timeNano, r.type, r.action, r.actorId, r.name, r.project, r.service, r.image, r.exitCode, r.signal, JSON.stringify(r.extra), endpoint).changes;
     }
     return added;
   }).immediate();
 }
 
-/** The newest recorded event's time (ns), or null when none is stored. */
-export function lastEventNano(db: DB): bigint | null {
-  const row = db.prepare('SELECT MAX(time_nano) AS t FROM events').safeIntegers().get() as { t: bigint | null };
+/**
+ * The newest recorded event's time (ns) of one endpoint (rows from before endpoints were recorded
+ * count for every one), or of all when none is named; null when none is stored.
+ */
+export function lastEventNano(db: DB, endpoint: string | null = null): bigint | null {
+  const row = (endpoint === null
+    ? db.prepare('SELECT MAX(time_nano) AS t FROM events').safeIntegers().get()
+    : db.prepare('SELECT MAX(time_nano) AS t FROM events WHERE endpoint = ? OR endpoint IS NULL').safeIntegers().get(endpoint)) as { t: bigint | null };
   return row.t ?? null;
 }
 

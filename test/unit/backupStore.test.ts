@@ -213,7 +213,7 @@ test('runBackup: stale partial and interrupted row cleaned, dump, verify, retent
     writeFileSync(join(src, 'b.txt'), 'beta\n');
     const dir = join(root, 'backups');
     const target: TargetDef = { id: 'notes', kind: 'files', source: 'config', spec: { kind: 'files', files: [src] } };
-    const docker = {} as DockerReader; // the files engine never asks Docker
+    const docker = { endpoint: { name: 'local' } } as DockerReader; // the files engine never asks Docker
     const policy = { keepLast: 1, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 };
     await withDb(async (db) => {
       let t = T0;

@@ -46,7 +46,8 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const HOUR = 3_600_000;
 
 const DEFAULTS = {
-  docker: {},
+  docker: { contexts: true },
+  endpoints: [],
   refresh: 2000,
   readOnly: false,
   thresholds: {

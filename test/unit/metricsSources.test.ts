@@ -43,6 +43,9 @@ test('container samples: CPU, memory against its limit, rates; nothing for missi
     ['container:shop-db-1.blk.write', 'shop-db-1 disk write', 6, null],
   ]);
   assert.equal(containerSamples({ ...row, cpuPercent: null, memBytes: null, rxRate: null }, null).length, 0);
+  // Several engines: a named endpoint's series say which (the one local engine keeps the plain keys).
+  assert.deepEqual(containerSamples(row, null, 'db1').map((s) => [s.key, s.title]).slice(0, 1), [['container:db1/shop-db-1.cpu', 'db1/shop-db-1 CPU']]);
+  assert.equal(containerSamples(row, null, 'local')[0]!.key, 'container:shop-db-1.cpu');
 });
 
 test('database sources: configured first (with credentials), then running postgres/redis containers', () => {

@@ -92,7 +92,13 @@ export async function runLogs(ctx: Context, targetText: string, raw: LogsCliOpti
       check();
     });
     const containers = docker.getSnapshot().containers;
-    const found = resolveLogTarget(containers, targetText);
+    let found = resolveLogTarget(containers, targetText);
+    if ('error' in found) {
+      // Not a container, compose service or project here: on a Swarm manager, maybe a service.
+      const { readSwarm } = await import('../swarm/read.js');
+      const swarm = await readSwarm(docker.reader.raw).catch(() => null);
+      if (swarm?.services.length) found = resolveLogTarget(containers, targetText, swarm.services);
+    }
     if ('error' in found) throw new UnknownTargetError(found.error);
     const target = found.target;
     const members = membersOf(containers, target);
@@ -124,7 +130,7 @@ export async function runLogs(ctx: Context, targetText: string, raw: LogsCliOpti
       buf.clear();
     };
     await model.open(target, 'tail', { tail: o.tail, sinceMs: o.sinceMs });
-    if (target.kind === 'project') sourceWidth = Math.min(18, Math.max(0, ...model.getSnapshot().members.map((m) => m.source.length)));
+    if (target.kind !== 'container') sourceWidth = Math.min(18, Math.max(0, ...model.getSnapshot().members.map((m) => m.source.length)));
     const err = model.getSnapshot().error;
     drain();
     if (err) {

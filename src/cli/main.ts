@@ -6,6 +6,7 @@ import { register as registerRestore } from './register/restore.js';
 import { register as registerDiag } from './register/diag.js';
 import { register as registerTimeline } from './register/timeline.js';
 import { register as registerCapacity } from './register/capacity.js';
+import { register as registerSwarm } from './register/swarm.js';
 
 /** Exit codes: 0 ok, 1 the operation failed, 2 usage or config error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -30,13 +31,20 @@ export async function main(argv: string[]): Promise<number> {
     .option('--state-dir <dir>', 'state directory (else $OPSDECK_STATE_DIR, $XDG_STATE_HOME/opsdeck)')
     .option('--read-only', 'refuse every action that changes anything')
     .option('--docker-host <url>', 'Docker endpoint: unix:///path, tcp://host:2376 (TLS from DOCKER_CERT_PATH), ssh://user@host')
+    .option('-E, --endpoint <name>', 'which configured endpoint (or Docker context) to act on / show first (else $OPSDECK_ENDPOINT, the first); the cockpit also takes "all"')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
     .addOption(new Option('--ascii', 'ASCII sparklines and bars instead of braille/blocks'))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 
-  const ctxOf = (cmd: Command) => buildContext(cmd.optsWithGlobals() as GlobalOptions);
+  const ctxOf = (cmd: Command) => {
+    const ctx = buildContext(cmd.optsWithGlobals() as GlobalOptions);
+    if (ctx.allEndpoints && cmd !== program) {
+      throw new UsageError(`--endpoint all is for the cockpit; \`${cmd.name()}\` acts on one endpoint: name it (${ctx.endpoints.map((e) => e.name).join(', ')})`);
+    }
+    return ctx;
+  };
 
   program.action(async (_opts, cmd: Command) => {
     const ctx = ctxOf(cmd);
@@ -376,6 +384,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDiag(program, hooks);
   registerTimeline(program, hooks);
   registerCapacity(program, hooks);
+  registerSwarm(program, hooks);
 
   const config = program.command('config').description('check, print or create the configuration');
   config

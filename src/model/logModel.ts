@@ -5,12 +5,17 @@ import { LogBuffer } from '../logs/logBuffer.js';
 import { mergeByTime, readContainerLogs } from '../logs/read.js';
 import { membersOf, sourceLabel, type LogTarget } from '../logs/target.js';
 import type { LogLine } from '../logs/types.js';
+import { readServiceLogs, TaskLabels } from '../swarm/logs.js';
+import { swarmErrorText } from '../swarm/read.js';
 import type { DockerModel, DockerSnapshot } from './dockerModel.js';
 import { mapLimit, Observable } from './observable.js';
 
 export const LOG_WINDOWS = ['tail', '5m', '15m', '1h'] as const;
 export type LogWindow = (typeof LOG_WINDOWS)[number];
 const WINDOW_MS: Record<Exclude<LogWindow, 'tail'>, number> = { '5m': 5 * 60_000, '15m': 15 * 60_000, '1h': 60 * 60_000 };
+
+/** How often a followed service is looked up (its stream does not end when it is removed). */
+const SERVICE_WATCH_MS = 5000;
 
 export type MemberStatus = 'loading' | 'following' | 'done' | 'stopped' | 'removed' | 'failed';
 
@@ -56,10 +61,26 @@ interface Member extends LogMember {
   dedupe: boolean;
 }
 
+/** The one stream of a Swarm service target (every task's lines, from the manager). */
+interface ServiceStream {
+  id: string;
+  name: string;
+  tty: boolean;
+  labels: TaskLabels;
+  abort: AbortController | null;
+  lastTs: number;
+  atLastTs: Set<string>;
+  /** Drop lines at or before the resume stamp that were already shown (set while a resumed stream replays). */
+  dedupe: boolean;
+  /** Delay before reopening a stream that ended while the service still exists (grows when it ends at once). */
+  retryMs: number;
+}
+
 /**
- * The live log buffer of one target (a container, or a compose project merged by time). Owns its
- * streams: open() cancels whatever was open, close() cancels everything. Follows containers across
- * restarts and notes in the buffer when one stops, starts again, joins or is removed.
+ * The live log buffer of one target (a container, a compose project merged by time, or a Swarm
+ * service's tasks merged by the manager). Owns its streams: open() cancels whatever was open,
+ * close() cancels everything. Follows containers across restarts and notes in the buffer when one
+ * stops, starts again, joins or is removed.
  */
 export class LogModel extends Observable<LogSnapshot> {
   readonly buffer: LogBuffer;
@@ -69,6 +90,7 @@ export class LogModel extends Observable<LogSnapshot> {
   private flushTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private lastRows: DockerSnapshot['containers'] | null = null;
+  private svc: ServiceStream | null = null;
 
   constructor(private readonly docker: Pick<DockerModel, 'subscribe' | 'getSnapshot'> & { reader: DockerReader }, private readonly opts: LogModelOptions) {
     super({ target: null, window: 'tail', loading: false, members: [], version: 0, error: null }, 100);
@@ -87,6 +109,8 @@ export class LogModel extends Observable<LogSnapshot> {
     this.buffer.clear();
     this.staging = [];
     this.members.clear();
+    this.svc = null;
+    if (target.kind === 'service') return this.openService(target, window, range, gen);
     const rows = this.docker.getSnapshot().containers;
     const found = membersOf(rows, target);
     if (target.kind === 'container' && found.length === 0) {
@@ -154,6 +178,7 @@ export class LogModel extends Observable<LogSnapshot> {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.members.clear();
+    this.svc = null;
     this.staging = [];
     this.publishNow({ target: null, loading: false, error: null });
   }
@@ -162,7 +187,7 @@ export class LogModel extends Observable<LogSnapshot> {
   get openStreams(): number {
     let n = 0;
     for (const m of this.members.values()) if (m.abort) n++;
-    return n;
+    return n + (this.svc?.abort ? 1 : 0);
   }
 
   private newMember(id: string, name: string, source: string): Member {
@@ -170,7 +195,7 @@ export class LogModel extends Observable<LogSnapshot> {
   }
 
   /** Notes the newest timestamp of a batch and the texts written at it (one pass, no per-line sets). */
-  private remember(m: Member, lines: LogLine[]): void {
+  private remember(m: Pick<Member, 'lastTs' | 'atLastTs'>, lines: LogLine[]): void {
     let max = NaN;
     for (const l of lines) if (l.ts > max || (Number.isNaN(max) && !Number.isNaN(l.ts))) max = l.ts;
     if (Number.isNaN(max) || max < m.lastTs) return;
@@ -269,7 +294,7 @@ export class LogModel extends Observable<LogSnapshot> {
   /** Docker's container list changed: resume stopped members that run again, pick up new project members. */
   private onDocker(): void {
     const snap = this.docker.getSnapshot();
-    if (snap.containers === this.lastRows || this.snap.loading || !this.snap.target) return;
+    if (snap.containers === this.lastRows || this.snap.loading || !this.snap.target || this.snap.target.kind === 'service') return;
     this.lastRows = snap.containers;
     if (snap.conn.status !== 'up') return;
     const gen = this.gen;
@@ -313,8 +338,160 @@ export class LogModel extends Observable<LogSnapshot> {
       m.abort?.abort();
       m.abort = null;
     }
+    if (this.svc) {
+      this.svc.abort?.abort();
+      this.svc.abort = null;
+    }
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+  }
+
+  // --- Swarm services ---------------------------------------------------------------------------
+
+  /**
+   * A service: one stream from the manager (history, then follow) whose lines carry their task;
+   * the members are the task labels seen ("web.1", "web.2"), so merged lines get their prefix.
+   */
+  private async openService(target: Extract<LogTarget, { kind: 'service' }>, window: LogWindow, range: { tail: number | 'all'; sinceMs?: number } | undefined, gen: number): Promise<void> {
+    const raw = this.reader.raw;
+    const svc: ServiceStream = {
+      id: target.id, name: target.name, tty: false, labels: new TaskLabels(raw, target.id, target.name),
+      abort: null, lastTs: NaN, atLastTs: new Set(), dedupe: false, retryMs: 1000,
+    };
+    this.svc = svc;
+    this.publishNow({ target, window, loading: true, error: null });
+    const started = Date.now();
+    try {
+      const info = (await raw.getService(target.id).inspect()) as { Spec?: { TaskTemplate?: { ContainerSpec?: { TTY?: boolean } } } };
+      svc.tty = Boolean(info.Spec?.TaskTemplate?.ContainerSpec?.TTY);
+      await svc.labels.refresh();
+    } catch (e) {
+      if (gen !== this.gen) return;
+      const gone = (e as { statusCode?: number }).statusCode === 404;
+      this.publishNow({ loading: false, error: gone ? `service ${target.name} no longer exists` : `could not read logs of service ${target.name}: ${swarmErrorText(e)}` });
+      return;
+    }
+    if (gen !== this.gen) return;
+    for (const t of svc.labels.current()) this.serviceMember(t.label, t.containerId ?? t.taskId);
+    const lines: LogLine[] = [];
+    const abort = new AbortController();
+    svc.abort = abort;
+    const sinceMs = range ? range.sinceMs : window === 'tail' ? undefined : started - WINDOW_MS[window];
+    const req: LogRequest = {
+      follow: false,
+      tail: range ? range.tail : window === 'tail' ? this.opts.tail : this.opts.maxLines,
+      since: sinceMs === undefined ? undefined : formatSince(sinceMs),
+      signal: abort.signal,
+    };
+    let error: string | null = null;
+    try {
+      await readServiceLogs(raw, svc, svc.labels, req, { maxLineChars: this.opts.maxLineChars }, (batch) => { for (const l of batch) lines.push(l); });
+    } catch (e) {
+      error = `could not read logs of service ${target.name}: ${swarmErrorText(e)}`;
+    }
+    if (gen !== this.gen) return;
+    svc.abort = null;
+    for (const l of lines) this.serviceMember(l.source, l.sourceId);
+    this.remember(svc, lines);
+    this.buffer.pushAll(mergeByTime(lines));
+    if (this.opts.follow === false || error) {
+      for (const m of this.members.values()) m.status = error ? 'failed' : 'done';
+    } else {
+      this.followService(svc, gen, started);
+    }
+    this.publishNow({ loading: false, error });
+  }
+
+  /** The member for a task label (one per label: a replaced task keeps its slot's prefix). */
+  private serviceMember(label: string, id: string): Member {
+    let m = this.members.get(label);
+    if (!m) {
+      m = this.newMember(id, label, label);
+      m.status = this.svc?.abort || this.snap.loading ? 'following' : 'done';
+      this.members.set(label, m);
+    } else if (id) {
+      m.id = id;
+    }
+    return m;
+  }
+
+  private followService(svc: ServiceStream, gen: number, fallbackSince: number): void {
+    const abort = new AbortController();
+    svc.abort = abort;
+    svc.dedupe = !Number.isNaN(svc.lastTs);
+    const opened = Date.now();
+    for (const m of this.members.values()) m.status = 'following';
+    const since = svc.dedupe ? svc.lastTs : fallbackSince - 1000;
+    const req: LogRequest = { follow: true, since: formatSince(since), signal: abort.signal };
+    const ended = (err?: unknown) => {
+      if (gen !== this.gen || svc.abort !== abort) return;
+      svc.abort = null;
+      void this.serviceEnded(svc, gen, Date.now() - opened, err);
+    };
+    readServiceLogs(this.reader.raw, svc, svc.labels, req, { maxLineChars: this.opts.maxLineChars }, (batch) => {
+      if (gen !== this.gen) return;
+      this.takeService(svc, batch);
+    }).then(() => ended(), ended);
+    this.watchService(svc, gen, abort);
+    this.publishMembers();
+  }
+
+  /**
+   * Docker keeps a service's follow stream open after the service is removed (nothing more comes):
+   * while it follows, the service is looked up every few seconds, and the stream closed when it is gone.
+   */
+  private watchService(svc: ServiceStream, gen: number, abort: AbortController): void {
+    const timer = setInterval(() => {
+      if (gen !== this.gen || svc.abort !== abort || abort.signal.aborted) { clearInterval(timer); return; }
+      this.reader.raw.getService(svc.id).inspect().catch((e: unknown) => {
+        if ((e as { statusCode?: number }).statusCode === 404 && svc.abort === abort) abort.abort();
+      });
+    }, SERVICE_WATCH_MS);
+    timer.unref?.();
+    abort.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  }
+
+  private takeService(svc: ServiceStream, batch: LogLine[]): void {
+    if (svc.dedupe) {
+      // Docker's `since` is inclusive: lines at the resume stamp that were shown come again.
+      const resume = svc.lastTs;
+      batch = batch.filter((l) => !(l.ts < resume || (l.ts === resume && svc.atLastTs.has(l.text))));
+    }
+    if (batch.length === 0) return;
+    let joined = false;
+    for (const l of batch) {
+      if (!this.members.has(l.source)) joined = true;
+      this.serviceMember(l.source, l.sourceId).status = 'following';
+    }
+    this.remember(svc, batch);
+    for (const l of batch) this.staging.push(l);
+    this.scheduleFlush();
+    if (joined) this.publishMembers();
+  }
+
+  /** The follow stream ended: the service was removed, or Docker closed it (reopened, from the last line). */
+  private async serviceEnded(svc: ServiceStream, gen: number, lastedMs: number, err?: unknown): Promise<void> {
+    let exists = true;
+    try {
+      await this.reader.raw.getService(svc.id).inspect();
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) exists = false;
+    }
+    if (gen !== this.gen) return;
+    const any = [...this.members.values()][0] ?? this.newMember(svc.id, svc.name, '');
+    if (!exists) {
+      for (const m of this.members.values()) m.status = 'removed';
+      this.note({ id: svc.id, name: svc.name, source: any.source }, `service ${svc.name} was removed`);
+      this.publishMembers();
+      return;
+    }
+    svc.retryMs = lastedMs < 2000 ? Math.min(svc.retryMs * 2, 15_000) : 1000;
+    if (err) {
+      for (const m of this.members.values()) m.status = 'failed';
+      this.note({ id: svc.id, name: svc.name, source: any.source }, `${svc.name}: lost the log stream (${swarmErrorText(err)}); retrying`);
+      this.publishMembers();
+    }
+    setTimeout(() => { if (gen === this.gen && this.svc === svc && !svc.abort) this.followService(svc, gen, Date.now()); }, svc.retryMs).unref?.();
   }
 
   private publishMembers(): void {

@@ -1,6 +1,12 @@
 import React, { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Text, useApp, useInput, type Key } from 'ink';
-import type { DockerModel } from '../src/model/dockerModel.js';
+import type { DockerView } from '../src/model/dockerModel.js';
+import { ALL_HOSTS, type EndpointStatus } from '../src/model/fleet.js';
+import type { SwarmModel } from '../src/swarm/model.js';
+import type { SwarmService, SwarmSnapshot } from '../src/swarm/types.js';
+import { ServicesView, servicesOrder } from './Services.js';
+import { forceUpdateAction, rollbackAction, scaleAction } from '../actions/swarm.js';
+import { HostChooser } from './Hosts.js';
 import type { HostModel } from '../src/model/hostModel.js';
 import { severity } from '../src/docker/containers.js';
 import { VIEWS, completePalette, type Scope } from './keymap.js';
@@ -55,8 +61,31 @@ import { ContainerDetailView, maxScroll as detailMaxScroll } from './ContainerDe
 import { gatherContainerDetail, type ContainerDetail } from '../src/diag/containerDetail.js';
 import { writeDiagBundle } from '../src/diag/bundle.js';
 
+/** Several Docker endpoints in one cockpit: which is shown, their states, switching, and routing. */
+export interface FleetProps {
+  /** An endpoint's name, or "all" (ALL_HOSTS). */
+  current: string;
+  endpoints: EndpointStatus[];
+  /** Shows another endpoint (or all); `then` opens a view / selects a container there. */
+  switchTo(name: string, then?: InitialState): void;
+  /** Where an all-hosts row's actions go: its own engine's runner and model. */
+  route(endpoint: string): { runner: Runner | null; docker: Pick<DockerView, 'refreshContainer'> } | null;
+  /** The rows on screen of the all-hosts Overview (only they get stats). */
+  setVisible(rows: readonly ContainerRow[]): void;
+}
+
+/** Where a freshly shown endpoint starts (after H, or l / Enter on an all-hosts row). */
+export interface InitialState { view?: number; selectedId?: string }
+
 export interface AppProps {
-  docker: DockerModel;
+  docker: DockerView;
+  /** Several endpoints (null or absent: one engine, as always). */
+  fleet?: FleetProps | null;
+  initial?: InitialState;
+  /** Show this machine's CPU/memory/disk strip (false for a remote endpoint: it is not that host's). */
+  hostStrip?: boolean;
+  /** The shown engine's Swarm services (view 7); null: none. */
+  swarm?: SwarmModel | null;
   host: HostModel;
   hostname: string;
   readOnly: boolean;
@@ -89,7 +118,7 @@ export interface AppProps {
   diagEnv?: { stateDir: string; configSource: string | null };
 }
 
-type Mode = 'normal' | 'filter' | 'help' | 'dialog' | 'palette' | 'choose' | 'walkthrough' | 'detail';
+type Mode = 'normal' | 'filter' | 'help' | 'dialog' | 'palette' | 'choose' | 'walkthrough' | 'detail' | 'hosts' | 'scale';
 type Verb = keyof typeof containerActions;
 
 interface DialogState { confirmation: Confirmation; resolve: (ok: boolean) => void; typed: string }
@@ -129,6 +158,20 @@ export function commandFor(input: string, key: Key, mode: Mode, view = 0): strin
     if (key.pageUp) return 'detailPageUp';
     return null;
   }
+  if (mode === 'hosts') {
+    if (key.escape || (key.ctrl && input === 'c') || input === 'q') return 'hostsClose';
+    if (key.return) return 'hostsPick';
+    if (input === 'j' || key.downArrow) return 'hostsDown';
+    if (input === 'k' || key.upArrow) return 'hostsUp';
+    return null;
+  }
+  if (mode === 'scale') {
+    if (key.escape || (key.ctrl && input === 'c')) return 'scaleClose';
+    if (key.return) return 'scaleAccept';
+    if (key.backspace || key.delete) return 'scaleBackspace';
+    if (/^[0-9]$/.test(input)) return 'scaleType';
+    return null;
+  }
   if (mode === 'choose') {
     if (key.escape || (key.ctrl && input === 'c')) return 'chooseClose';
     if (key.return) return 'choosePick';
@@ -165,7 +208,8 @@ export function commandFor(input: string, key: Key, mode: Mode, view = 0): strin
     const cmd = logCommandFor(input, key);
     if (cmd) return cmd;
   }
-  if (/^[1-6]$/.test(input)) return 'view';
+  if (/^[1-7]$/.test(input)) return 'view';
+  if (input === 'H') return 'hosts';
   if (key.tab) return key.shift ? 'prevView' : 'nextView';
   if (input === 'j' || key.downArrow) return 'down';
   if (input === 'k' || key.upArrow) return 'up';
@@ -182,6 +226,12 @@ export function commandFor(input: string, key: Key, mode: Mode, view = 0): strin
     if (input === 'D') return 'backupDrill';
   }
   if (view === 4 && input === 'w') return 'capWindow';
+  if (view === 6) {
+    if (input === 'S') return 'svcScale';
+    if (input === 'F') return 'svcForce';
+    if (input === 'B') return 'svcRollback';
+    if (input === 'l' || key.return) return 'svcLogs';
+  }
   if (view === 5) {
     if (input === 's') return 'tlSource';
     if (input === 'i') return 'tlReport';
@@ -228,6 +278,14 @@ function maintenanceBanner(w: MaintenanceWindow, now: number): string {
 const NO_CAPACITY = { subscribe: () => () => undefined, getSnapshot: (): CapacitySnapshot | null => null };
 const NO_TIMELINE = { subscribe: () => () => undefined, getSnapshot: (): TimelineSnapshot | null => null };
 const NO_BACKUPS = { subscribe: () => () => undefined, getSnapshot: (): BackupsSnapshot | null => null };
+/** The header's endpoint part with several: "db1 · 2/3 up" (the name the operator chose, and how the rest are). */
+function endpointLabel(fleet: FleetProps): string {
+  const up = fleet.endpoints.filter((e) => e.conn.status === 'up').length;
+  const name = fleet.current === ALL_HOSTS ? 'all hosts' : fleet.current;
+  return fleet.endpoints.length > 1 ? `[${name} · ${up}/${fleet.endpoints.length} up]` : `[${name}]`;
+}
+
+const NO_SWARM = { subscribe: () => () => undefined, getSnapshot: (): SwarmSnapshot | null => null };
 
 /** The progress line of a running action: bytes, rate, elapsed. */
 function progressText(e: RunEvent, t0: number): string | null {
@@ -257,7 +315,7 @@ export function App(props: AppProps) {
   );
 }
 
-function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, onQuit, logs = null, logTail = 500, saveDirs, checks = null, backups = null, backupEnv, maintenance = null, config, timeline = null, capacity = null, diagEnv }: AppProps) {
+function Cockpit({ docker, fleet = null, initial, swarm = null, hostStrip = true, host, hostname, readOnly, ascii, thresholds, runner, onQuit, logs = null, logTail = 500, saveDirs, checks = null, backups = null, backupEnv, maintenance = null, config, timeline = null, capacity = null, diagEnv }: AppProps) {
   const t = useTheme();
   const { exit } = useApp();
   const snap = useSyncExternalStore(docker.subscribe, docker.getSnapshot);
@@ -300,8 +358,23 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const capTopRef = useRef(0);
   const maint = useSyncExternalStore(maintenance?.subscribe ?? NO_MAINT.subscribe, maintenance?.getSnapshot ?? NO_MAINT.getSnapshot);
   const maintOn = maint !== null && !maint.endedAt;
-  const [view, setViewState] = useState(0);
-  const viewRef = useRef(0);
+  const [view, setViewState] = useState(initial?.view ?? 0);
+  const viewRef = useRef(initial?.view ?? 0);
+  const allHosts = fleet?.current === ALL_HOSTS;
+  // H: the endpoint chooser (its cursor), and view 7's service list and the scale prompt.
+  const [hostsIndex, setHostsIndexState] = useState(0);
+  const hostsIndexRef = useRef(0);
+  const setHostsIndex = (i: number) => { hostsIndexRef.current = i; setHostsIndexState(i); };
+  const hostChoices = useMemo(() => (fleet ? [...fleet.endpoints.map((e) => e.name), ...(fleet.endpoints.length > 1 ? [ALL_HOSTS] : [])] : []), [fleet]);
+  const swarmSnap = useSyncExternalStore(swarm?.subscribe ?? NO_SWARM.subscribe, swarm?.getSnapshot ?? NO_SWARM.getSnapshot);
+  const services = useMemo(() => (swarmSnap ? servicesOrder(swarmSnap) : []), [swarmSnap]);
+  const [svcSel, setSvcSelState] = useState<string | null>(null);
+  const svcSelRef = useRef<string | null>(null);
+  const setSvcSel = (id: string | null) => { svcSelRef.current = id; setSvcSelState(id); };
+  const selectedService: SwarmService | null = services.find((s) => s.id === svcSel) ?? services[0] ?? null;
+  const [scaleText, setScaleTextState] = useState('');
+  const scaleTextRef = useRef('');
+  const setScaleText = (v: string) => { scaleTextRef.current = v; setScaleTextState(v); };
   const [helpOffset, setHelpOffset] = useState(0);
   // The Logs view's state, read through a ref by the key handler (one chunk can hold several keys).
   const [lv, setLvState] = useState<LogViewState>(initialLogView);
@@ -322,7 +395,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const modeRef = useRef<Mode>('normal');
   const setMode = (m: Mode) => { modeRef.current = m; setModeState(m); };
   const [filter, setFilter] = useState('');
-  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [selectedId, setSelectedId] = useState<string | null>(initial?.selectedId ?? null);
   const topRef = useRef(0);
   const [dialog, setDialogState] = useState<DialogState | null>(null);
   const dialogRef = useRef<DialogState | null>(null);
@@ -360,7 +433,8 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   }, [flash]);
 
 
-  const lines = useMemo(() => buildLines(snap.containers, filter), [snap.containers, filter]);
+  const hostHeadings = allHosts ? fleet!.endpoints : undefined;
+  const lines = useMemo(() => buildLines(snap.containers, filter, hostHeadings), [snap.containers, filter, hostHeadings]);
   const rowLines = useMemo(() => lines.flatMap((l, i) => (l.kind === 'row' ? [i] : [])), [lines]);
   let selectedLine = lines.findIndex((l) => l.kind === 'row' && l.row.id === selectedId);
   if (selectedLine < 0) selectedLine = rowLines[0] ?? 0;
@@ -376,7 +450,9 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const failing = healthRows.filter((r) => r.status === 'crit' || r.status === 'warn');
   const checksRan = healthRows.some((r) => r.status !== null);
   const attention = checksRan ? failing.length : snap.containers.filter((c) => severity(c) === 2).length;
-  const stripHeight = view === 0 ? hostStripHeight(hostState, width) : 0;
+  // The host strip is this machine's: shown with a local engine, not with a remote one or all hosts.
+  const showHost = hostStrip && !allHosts;
+  const stripHeight = view === 0 && showHost ? hostStripHeight(hostState, width) : 0;
   const changes = tlSnap?.changes ?? [];
   // "last hour: 2 restarted (a, b), 1 died (c), 3 alerts" rides with the attention strip.
   const attentionHeight = (view === 0 && attention > 0 ? 1 : 0) + (view === 0 && changes.length ? 1 : 0);
@@ -385,10 +461,17 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   const tableRows = bodyHeight - 1;
 
   // Keep the group header of the selected row in view with it.
-  const anchor = selectedLine > 0 && lines[selectedLine - 1]?.kind === 'group' ? selectedLine - 1 : selectedLine;
+  let anchor = selectedLine > 0 && lines[selectedLine - 1]?.kind === 'group' ? selectedLine - 1 : selectedLine;
+  if (anchor > 0 && lines[anchor - 1]?.kind === 'host') anchor -= 1;
   let top = visibleWindow(lines.length, selectedLine, tableRows, topRef.current);
   if (anchor < top) top = anchor;
   topRef.current = top;
+  // All hosts: stats only for the rows on screen (the rest keep their last figures).
+  const visibleKey = allHosts ? lines.slice(top, top + tableRows).map((l) => (l.kind === 'row' ? l.row.id : '')).join(',') : '';
+  useEffect(() => {
+    if (!allHosts || !fleet) return;
+    fleet.setVisible(lines.slice(top, top + tableRows).flatMap((l) => (l.kind === 'row' ? [l.row] : [])));
+  }, [visibleKey]);
 
   const logRows = Math.max(1, bodyHeight - 2);
   const logSources = logSnap ? [...new Set(logSnap.members.map((m) => m.source))] : [];
@@ -415,6 +498,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     if (prev === 1) logs?.close();
     timeline?.setActive(v === 5);
     capacity?.setActive(v === 4);
+    swarm?.setActive(v === 6);
     if (v === 1) {
       const remembered = logTargetRef.current;
       if (remembered && remembered.origin === effectiveSelectedId) openLogs(remembered.target);
@@ -424,6 +508,12 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       }
     }
   };
+
+  // A view asked for by the switch that showed this endpoint (l on an all-hosts row opens its logs here).
+  useEffect(() => {
+    const v = viewRef.current;
+    if (v !== 0) { viewRef.current = 0; setView(v); }
+  }, []);
 
   const saveLogs = () => {
     if (!logs || !logIndex || !logSnap?.target) return;
@@ -786,6 +876,13 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       setTlCursor(moveTimeline(clampTimeline(tlCursorRef.current, shown.length, timelineListRows(bodyHeight)), m, shown.length, timelineListRows(bodyHeight)));
       return;
     }
+    if (viewRef.current === 6) {
+      if (services.length === 0) return;
+      const from = Math.max(0, services.findIndex((s) => s.id === (svcSelRef.current ?? services[0]!.id)));
+      const step = Number.isFinite(delta) ? delta : delta > 0 ? services.length : -services.length;
+      setSvcSel(services[Math.min(services.length - 1, Math.max(0, from + step))]!.id);
+      return;
+    }
     if (rowLines.length === 0) return;
     const pos = Math.max(0, rowLines.indexOf(selectedLine));
     const next = Math.min(rowLines.length - 1, Math.max(0, pos + delta));
@@ -793,8 +890,86 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     if (line?.kind === 'row') setSelectedId(line.row.id);
   };
 
+  /** H: the endpoint chooser, its cursor on the current endpoint. */
+  const openHosts = () => {
+    if (!fleet || fleet.endpoints.length < 2) {
+      say('info', `one Docker endpoint (${snap.conn.endpoint}): list more under endpoints: in the config, or add Docker contexts (docker context create)`);
+      return;
+    }
+    setHostsIndex(Math.max(0, hostChoices.indexOf(fleet.current)));
+    setMode('hosts');
+  };
+  const hostsCommand = (cmd: string) => {
+    if (cmd === 'hostsClose') { setMode('normal'); return; }
+    if (cmd === 'hostsDown' || cmd === 'hostsUp') {
+      setHostsIndex(Math.min(hostChoices.length - 1, Math.max(0, hostsIndexRef.current + (cmd === 'hostsDown' ? 1 : -1))));
+      return;
+    }
+    const name = hostChoices[hostsIndexRef.current];
+    setMode('normal');
+    if (name && fleet && name !== fleet.current) fleet.switchTo(name, { view: viewRef.current === 1 ? 0 : viewRef.current });
+  };
+  /** An all-hosts row's logs and details live on its own endpoint: show that one, with the row selected. */
+  const onItsHost = (row: ContainerRow, then: InitialState): boolean => {
+    if (!allHosts || !fleet || !row.endpoint) return false;
+    fleet.switchTo(row.endpoint, { ...then, selectedId: row.id });
+    return true;
+  };
+
+  /** View 7: scale (typed number → confirmation current → new), force update, rollback, logs. */
+  const serviceCommand = (cmd: string) => {
+    const svc = selectedService;
+    if (!swarm || !swarmSnap) { say('info', 'Swarm services are not available here'); return; }
+    if (!svc) { say('info', swarmSnap.role.manager ? 'no services on this swarm' : 'this engine is not a swarm manager'); return; }
+    if (cmd === 'svcLogs') {
+      if (!logs) { say('warn', 'logs are not available here'); return; }
+      showLogs({ kind: 'service', id: svc.id, name: svc.name });
+      return;
+    }
+    if (readOnly || !runner) { say('warn', 'read-only: service changes are unavailable — opsdeck was started with --read-only (or readOnly: true in the config)'); return; }
+    if (cmd === 'svcScale') {
+      if (svc.mode !== 'replicated') { say('warn', `${svc.name} is a ${svc.mode} service: it runs one task per node and cannot be scaled`); return; }
+      setScaleText('');
+      setMode('scale');
+      return;
+    }
+    void runServiceAction(cmd === 'svcForce' ? 'force' : 'rollback', svc);
+  };
+  const runServiceAction = async (what: 'scale' | 'force' | 'rollback', svc: SwarmService, replicas?: number) => {
+    if (!runner) return;
+    const t0 = Date.now();
+    const confirm = (confirmation: Confirmation) => new Promise<boolean>((resolve) => { setDialog({ confirmation, typed: '', resolve }); setMode('dialog'); });
+    const onEvent = (e: RunEvent) => {
+      if (e.type === 'step' && e.status === 'running') say('info', `${svc.name}: ${e.title.toLowerCase()}…`);
+      if (e.type === 'log') say('info', `${svc.name}: ${safeText(e.line)}`);
+    };
+    const res = what === 'scale'
+      ? await runner.run(scaleAction, { service: svc, replicas: replicas! }, { confirm, onEvent })
+      : what === 'force'
+        ? await runner.run(forceUpdateAction, { service: svc }, { confirm, onEvent })
+        : await runner.run(rollbackAction, { service: svc }, { confirm, onEvent });
+    swarm?.refresh();
+    const done = what === 'scale' ? `scaled ${svc.name} to ${replicas}` : what === 'force' ? `force-updated ${svc.name}` : `rolled ${svc.name} back`;
+    if (res.result === 'ok') say('info', `${done} in ${formatElapsed(Date.now() - t0)}${res.detail ? ` — ${res.detail}` : ''}`);
+    else if (res.result === 'cancelled') say(cancelNote.current ? 'warn' : 'info', cancelNote.current ?? `cancelled: ${svc.name} was not touched`);
+    else say('error', res.error ?? `${what} failed`);
+  };
+  const scaleAccept = () => {
+    const svc = selectedService;
+    const text = scaleTextRef.current;
+    setMode('normal');
+    setScaleText('');
+    if (!svc) return;
+    if (!/^\d+$/.test(text)) { say('warn', 'scale: type the number of replicas, e.g. 5'); return; }
+    void runServiceAction('scale', svc, Number(text));
+  };
+
   const runAction = async (verb: Verb, row: ContainerRow) => {
-    if (!runner || readOnly) {
+    // All hosts: the row's own engine does it (its runner names it in the confirmation).
+    const routed = row.endpoint && fleet ? fleet.route(row.endpoint) : null;
+    const run = routed ? routed.runner : runner;
+    const model = routed ? routed.docker : docker;
+    if (!run || readOnly) {
       say('warn', `read-only: ${verb} is unavailable — opsdeck was started with --read-only (or readOnly: true in the config)`);
       return;
     }
@@ -803,7 +978,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       return;
     }
     const action = containerActions[verb];
-    const res = await runner.run(action, { container: row }, {
+    const res = await run.run(action, { container: row }, {
       confirm: (confirmation) => new Promise<boolean>((resolve) => {
         setDialog({ confirmation, typed: '', resolve });
         setMode('dialog');
@@ -817,7 +992,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       delete next[row.id];
       return next;
     });
-    docker.refreshContainer(row.id);
+    model.refreshContainer(row.id);
     if (res.result === 'ok') say('info', `${action.done} ${row.name} in ${formatElapsed(res.durationMs)}${res.detail ? ` — ${res.detail}` : ''}`);
     else if (res.result === 'cancelled') say(cancelNote.current ? 'warn' : 'info', cancelNote.current ?? `cancelled: ${row.name} was not touched`);
     else say('error', res.error ?? `${verb} failed`);
@@ -863,9 +1038,22 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       return;
     }
     if (cmd === 'logs') {
-      const found = arg ? resolveLogTarget(snap.containers, arg) : selectedRow ? { target: containerTarget(selectedRow) } : { error: 'logs of what? e.g. :logs NAME, :logs SERVICE or :logs PROJECT' };
+      const found = arg ? resolveLogTarget(snap.containers, arg, swarmSnap?.services ?? []) : selectedRow ? { target: containerTarget(selectedRow) } : { error: 'logs of what? e.g. :logs NAME, :logs SERVICE or :logs PROJECT' };
       if ('error' in found) say('error', found.error);
       else showLogs(found.target);
+      return;
+    }
+    if (cmd === 'host' || cmd === 'hosts') {
+      if (!arg) { openHosts(); return; }
+      if (!fleet || !hostChoices.includes(arg)) { say('error', `no endpoint "${arg}" (known: ${hostChoices.join(', ') || snap.conn.endpoint})`); return; }
+      if (arg !== fleet.current) fleet.switchTo(arg, { view: viewRef.current === 1 ? 0 : viewRef.current });
+      return;
+    }
+    if (cmd === 'scale') {
+      const svc = services.find((s) => s.name === rest[0]);
+      if (!svc || !/^\d+$/.test(rest[1] ?? '')) { say('error', `scale SERVICE REPLICAS, e.g. :scale web 5${swarmSnap?.role.manager ? ` (services: ${services.map((s) => s.name).slice(0, 6).join(', ')})` : ' — this engine is not a swarm manager'}`); return; }
+      if (readOnly || !runner) { say('warn', 'read-only: scale is unavailable'); return; }
+      void runServiceAction('scale', svc, Number(rest[1]));
       return;
     }
     if (cmd === 'restore') { restoreCommand(rest[0], rest[1]); return; }
@@ -920,15 +1108,16 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       case 'backupDrill': drillCommand(); return;
       case 'walkInterrupt': case 'walkClose': case 'walkKey': walkCommand(cmd, input); return;
       case 'tlSource': case 'tlReport': case 'tlLogs': timelineCommand(cmd); return;
-      case 'detail': if (selectedRow) openDetail(selectedRow); return;
+      case 'detail': if (selectedRow && !onItsHost(selectedRow, { view: 0 })) openDetail(selectedRow); return;
       case 'detailClose': case 'detailDown': case 'detailUp': case 'detailPageDown': case 'detailPageUp': detailCommand(cmd); return;
-      case 'diag': diagCommand(); return;
+      case 'diag': if (allHosts) { say('info', 'a diagnostics bundle is of one endpoint: press H and pick it first'); return; } diagCommand(); return;
       case 'capWindow': if (capacity) say('info', `capacity: the last ${capacity.nextWindow()}`); return;
       case 'chooseDown': case 'chooseUp': case 'choosePick': case 'chooseClose': chooseCommand(cmd); return;
       case 'healthClose': setHealthDetails(false); return;
-      case 'maintenance': void maintenanceCommand('toggle'); return;
-      case 'logs': if (selectedRow) showLogs(containerTarget(selectedRow)); return;
+      case 'maintenance': if (allHosts) { say('info', 'maintenance is per endpoint: press H and pick it first'); return; } void maintenanceCommand('toggle'); return;
+      case 'logs': if (selectedRow && !onItsHost(selectedRow, { view: 1 })) showLogs(containerTarget(selectedRow)); return;
       case 'logsProject':
+        if (selectedRow && allHosts) { say('info', `project logs: press H and pick ${selectedRow.endpoint ?? 'its endpoint'}, or l for this container's`); return; }
         if (selectedRow?.project) showLogs({ kind: 'project', project: selectedRow.project });
         else if (selectedRow) { say('info', `${selectedRow.name} is not in a compose project: showing its own logs`); showLogs(containerTarget(selectedRow)); }
         return;
@@ -985,6 +1174,13 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
         return;
       }
       case 'paletteRun': runPalette(paletteRef.current); return;
+      case 'hosts': openHosts(); return;
+      case 'hostsDown': case 'hostsUp': case 'hostsPick': case 'hostsClose': hostsCommand(cmd); return;
+      case 'svcScale': case 'svcForce': case 'svcRollback': case 'svcLogs': serviceCommand(cmd); return;
+      case 'scaleType': setScaleText((scaleTextRef.current + input).slice(0, 4)); return;
+      case 'scaleBackspace': setScaleText(scaleTextRef.current.slice(0, -1)); return;
+      case 'scaleAccept': scaleAccept(); return;
+      case 'scaleClose': setScaleText(''); setMode('normal'); say('info', 'scale cancelled: nothing was changed'); return;
       default: return;
     }
   };
@@ -1004,10 +1200,10 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     }
   });
 
-  const viewScopes: Scope[] = view === 0 ? ['global', 'list', 'overview'] : view === 1 ? ['logs', 'global'] : view === 2 ? ['health', 'global', 'list'] : view === 3 ? ['backups', 'global', 'list'] : view === 5 ? ['timeline', 'global', 'list'] : view === 4 ? ['capacity', 'global', 'list'] : ['global'];
-  const scopes: Scope[] = mode === 'help' ? ['help'] : mode === 'filter' ? ['filter'] : mode === 'dialog' ? ['dialog'] : mode === 'palette' ? ['palette'] : mode === 'choose' ? ['choose'] : mode === 'walkthrough' ? ['walkthrough'] : mode === 'detail' ? ['detail'] : viewScopes;
+  const viewScopes: Scope[] = view === 6 ? ['services', 'global', 'list'] : view === 0 ? ['global', 'list', 'overview'] : view === 1 ? ['logs', 'global'] : view === 2 ? ['health', 'global', 'list'] : view === 3 ? ['backups', 'global', 'list'] : view === 5 ? ['timeline', 'global', 'list'] : view === 4 ? ['capacity', 'global', 'list'] : ['global'];
+  const scopes: Scope[] = mode === 'help' ? ['help'] : mode === 'filter' ? ['filter'] : mode === 'dialog' ? ['dialog'] : mode === 'palette' ? ['palette'] : mode === 'choose' ? ['choose'] : mode === 'walkthrough' ? ['walkthrough'] : mode === 'detail' ? ['detail'] : mode === 'hosts' ? ['hosts'] : mode === 'scale' ? ['scale'] : viewScopes;
   const shownFilter = view === 1 ? lv.filterText : view === 5 ? tlFilter : filter;
-  const footerExtra = mode === 'filter' ? `/${shownFilter}█` : mode === 'palette' ? `:${palette}█` : view === 5 ? (tlFilter ? `filter: ${tlFilter}` : undefined) : view !== 1 && filter ? `filter: ${filter}` : undefined;
+  const footerExtra = mode === 'scale' ? `replicas of ${selectedService?.name ?? '?'} (now ${selectedService?.desired ?? '?'}): ${scaleText}█` : mode === 'filter' ? `/${shownFilter}█` : mode === 'palette' ? `:${palette}█` : view === 5 ? (tlFilter ? `filter: ${tlFilter}` : undefined) : view !== 1 && filter ? `filter: ${filter}` : undefined;
   const flashHeight = flash ? 1 : 0;
 
   let body: React.ReactNode;
@@ -1015,6 +1211,8 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
     body = <WalkthroughView walk={walk} width={width} height={bodyHeight + stripHeight + attentionHeight} now={Math.max(walkNow, walk.startedAt)} />;
   } else if (mode === 'detail' && detail) {
     body = <ContainerDetailView detail={detail.data} name={detail.name} {...(detail.error ? { error: detail.error } : {})} width={width} height={bodyHeight + stripHeight + attentionHeight} scroll={detail.scroll} now={snap.at} />;
+  } else if (mode === 'hosts' && fleet) {
+    body = <HostChooser endpoints={fleet.endpoints} current={fleet.current} index={hostsIndex} width={width} height={bodyHeight + stripHeight + attentionHeight} />;
   } else if (mode === 'choose' && chooser) {
     body = <BackupChooser target={chooser.def.id} candidates={chooser.candidates} index={chooser.index} width={width} height={bodyHeight + stripHeight + attentionHeight} now={snap.at} />;
   } else if (mode === 'dialog' && dialog) {
@@ -1028,7 +1226,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
   } else if (view === 0) {
     body = (
       <>
-        <HostStrip host={hostState} width={width} thresholds={thresholds} ascii={ascii} />
+        {showHost ? <HostStrip host={hostState} width={width} thresholds={thresholds} ascii={ascii} /> : null}
         <AttentionStrip rows={snap.containers} checks={checksRan ? failing : null} width={width} />
         {changes.length ? <Text color={t.warn} wrap="truncate">{truncate(` last hour: ${safeText(changes.join(', '))} — 6 shows the timeline`, width)}</Text> : null}
         <ContainerTable lines={lines} top={top} height={bodyHeight} width={width} selectedId={effectiveSelectedId} now={snap.at}
@@ -1060,6 +1258,10 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
       <TimelineView entries={tlSnap?.entries ?? []} selected={c.selected} top={c.top} filterText={tlFilter} sources={tlSources} width={width} height={bodyHeight}
         now={tlSnap?.at ?? snap.at} ascii={ascii} filtering={mode === 'filter'} windowLabel="last 24h" follow={c.follow} note={tlSnap?.note ?? null} />
     );
+  } else if (view === 6) {
+    body = swarmSnap
+      ? <ServicesView snap={swarmSnap} selectedId={selectedService?.id ?? null} width={width} height={bodyHeight} now={swarmSnap.at} ascii={ascii} />
+      : <Box height={bodyHeight} flexDirection="column"><Text color={t.dim}>{allHosts ? ' Services are per endpoint: press H and pick a swarm manager.' : ' Swarm services are not available here.'}</Text></Box>;
   } else if (view === 1 && logs && logIndex && logSnap) {
     body = (
       <LogsView snap={logSnap} buffer={logs.buffer} index={logIndex} state={lv} filter={logFilter.filter} filterError={logFilter.error ?? null}
@@ -1075,7 +1277,7 @@ function Cockpit({ docker, host, hostname, readOnly, ascii, thresholds, runner, 
 
   return (
     <Box flexDirection="column" width={width} height={frameHeight}>
-      <Header hostname={hostname} conn={snap.conn} view={view} attention={attention} readOnly={readOnly} width={width} />
+      <Header hostname={hostname} conn={snap.conn} view={view} attention={attention} readOnly={readOnly} width={width} endpoint={fleet ? endpointLabel(fleet) : undefined} />
       <DockerBanner conn={snap.conn} width={width} />
       {maintOn ? <Text color={t.warn} bold inverse wrap="truncate">{truncate(maintenanceBanner(maint!, snap.at), width)}</Text> : null}
       <Box flexDirection="column" flexGrow={1}>{body}</Box>

@@ -12,6 +12,8 @@ export interface HeaderProps {
   attention: number;
   readOnly: boolean;
   width: number;
+  /** With several Docker endpoints: which one is shown ("[db1 · 2/3 up]"). */
+  endpoint?: string;
 }
 
 /** Ticks on its own, so the clock repaints one line a second rather than the whole cockpit. */
@@ -41,12 +43,12 @@ function Clock() {
 }
 
 /** Header: host, Docker endpoint, clock, alert count, read-only badge; then the view tabs. */
-export function Header({ hostname, conn, view, attention, readOnly, width }: HeaderProps) {
+export function Header({ hostname, conn, view, attention, readOnly, width, endpoint }: HeaderProps) {
   const t = useTheme();
   const clock = '00:00';
   const engine = conn.status === 'up' ? `${conn.endpoint}${conn.engineVersion ? ` (${conn.engineVersion})` : ''}` : `${conn.endpoint} — ${conn.status}`;
   const right = `${readOnly ? '[READ-ONLY] ' : ''}${clock}`;
-  const left = ` opsdeck  ${hostname}  docker ${engine}  `;
+  const left = ` opsdeck  ${hostname}  ${endpoint ? `${endpoint}  ` : ''}docker ${engine}  `;
   const alerts = `alerts ${attention}`;
   const room = Math.max(0, width - right.length - alerts.length - 2);
   return (

@@ -20,6 +20,9 @@ const SCOPE_TITLE: Record<Scope, string> = {
   timeline: 'Timeline',
   capacity: 'Capacity',
   detail: 'Container details',
+  hosts: 'Choosing the endpoint (H)',
+  services: 'Services (Swarm)',
+  scale: 'Typing the number of replicas',
 };
 
 interface HelpLine { key: string; text: string; title?: boolean; off?: boolean }

@@ -6,6 +6,7 @@ import { bar, displayWidth, formatBytes, formatPercent, padEnd, truncate } from 
 import { severity } from '../src/docker/containers.js';
 import { cellFor, fit, layoutColumns, uptimeText, type Column, type Line } from './overviewLayout.js';
 import { levelColor, useTheme } from './theme.js';
+import { safeText } from '../src/sanitize.js';
 
 function pctLevel(p: number | null | undefined, warn: number, crit: number): 0 | 1 | 2 {
   if (p === null || p === undefined) return 0;
@@ -98,10 +99,14 @@ export function ContainerTable({ lines, top, height, width, selectedId, now, spa
       {!loaded ? <Text color={t.dim}>  listing containers…</Text> : null}
       {loaded && lines.length === 0 ? <Text color={t.dim}>{filter ? `  no container matches "${filter}" (Esc clears the filter)` : '  no containers on this engine'}</Text> : null}
       {body.map((line) => {
+        if (line.kind === 'host') {
+          const text = line.up ? `${line.name}  ${line.url}  ${line.running}/${line.count} running` : `${line.name}  ${line.url}  UNREACHABLE: ${line.message ?? ''}`;
+          return <Text key={`h-${line.name}`} bold inverse color={line.up ? levelColor(t, line.worst) ?? t.accent : t.crit}>{truncate(`■ ${safeText(text)}`, width)}</Text>;
+        }
         if (line.kind === 'group') {
           const title = line.project ?? '(no compose project)';
           const text = `${title}  ${line.running}/${line.count} running`;
-          return <Text key={`g-${line.project ?? ''}`} bold color={levelColor(t, line.worst) ?? t.accent}>{truncate(`▾ ${text}`, width)}</Text>;
+          return <Text key={`g-${line.host ?? ''}-${line.project ?? ''}`} bold color={levelColor(t, line.worst) ?? t.accent}>{truncate(`${line.host ? '  ' : ''}▾ ${text}`, width)}</Text>;
         }
         return (
           <ContainerLine key={line.row.id} row={line.row} cols={cols} selected={line.row.id === selectedId} at={now} sparkStyle={sparkStyle} busy={busy[line.row.id]} width={width} />

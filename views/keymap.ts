@@ -2,7 +2,7 @@
  * The one keymap table: it drives the input handlers, the `?` overlay and the footer.
  * `scope` says where a key works; `mutates` marks keys that change something (refused read-only).
  */
-export type Scope = 'global' | 'list' | 'overview' | 'logs' | 'health' | 'backups' | 'filter' | 'help' | 'dialog' | 'palette' | 'choose' | 'walkthrough' | 'timeline' | 'capacity' | 'detail';
+export type Scope = 'global' | 'list' | 'overview' | 'logs' | 'health' | 'backups' | 'filter' | 'help' | 'dialog' | 'palette' | 'choose' | 'walkthrough' | 'timeline' | 'capacity' | 'detail' | 'hosts' | 'services' | 'scale';
 
 export interface KeyBinding {
   /** Command id the handlers switch on. */
@@ -21,7 +21,8 @@ export interface KeyBinding {
 export const keymap: KeyBinding[] = [
   { command: 'help', keys: ['?'], description: 'show or hide this help', scope: 'global', mutates: false, footer: 'help' },
   { command: 'quit', keys: ['q', 'Ctrl-C'], description: 'quit (the terminal is restored)', scope: 'global', mutates: false, footer: 'quit' },
-  { command: 'view', keys: ['1', '2', '3', '4', '5', '6'], description: 'switch view: Overview, Logs, Health, Backups, Capacity, Timeline', scope: 'global', mutates: false, footer: 'views', footerKeys: '1-6' },
+  { command: 'view', keys: ['1', '2', '3', '4', '5', '6', '7'], description: 'switch view: Overview, Logs, Health, Backups, Capacity, Timeline, Services (Swarm)', scope: 'global', mutates: false, footer: 'views', footerKeys: '1-7' },
+  { command: 'hosts', keys: ['H'], description: 'switch the Docker endpoint (config endpoints:, Docker contexts), or all hosts in one Overview; also :host NAME', scope: 'global', mutates: false, footer: 'host' },
   { command: 'nextView', keys: ['Tab'], description: 'next view', scope: 'global', mutates: false },
   { command: 'prevView', keys: ['Shift-Tab'], description: 'previous view', scope: 'global', mutates: false },
   { command: 'down', keys: ['j', '↓'], description: 'move down', scope: 'list', mutates: false, footer: 'move', footerKeys: 'j/k' },
@@ -31,7 +32,7 @@ export const keymap: KeyBinding[] = [
   { command: 'pageDown', keys: ['PgDn'], description: 'page down', scope: 'list', mutates: false },
   { command: 'pageUp', keys: ['PgUp'], description: 'page up', scope: 'list', mutates: false },
   { command: 'filter', keys: ['/'], description: 'filter by name, service, project or image (Esc clears)', scope: 'list', mutates: false, footer: 'filter' },
-  { command: 'palette', keys: [':'], description: 'command palette: restart NAME, stop NAME, start NAME, logs NAME|PROJECT, backup TARGET, restore TARGET [ID], drill TARGET, maint on [REASON]|off|run TASK, quit (Tab completes)', scope: 'global', mutates: false, footer: 'cmd' },
+  { command: 'palette', keys: [':'], description: 'command palette: restart NAME, stop NAME, start NAME, logs NAME|PROJECT, backup TARGET, restore TARGET [ID], drill TARGET, maint on [REASON]|off|run TASK, host NAME|all, scale SERVICE N, quit (Tab completes)', scope: 'global', mutates: false, footer: 'cmd' },
   { command: 'restart', keys: ['r'], description: 'restart the selected container (asks first)', scope: 'overview', mutates: true, footer: 'restart' },
   { command: 'stopStart', keys: ['s'], description: 'stop the selected container (type its name to confirm), or start it if stopped', scope: 'overview', mutates: true, footer: 'stop/start' },
   { command: 'maintenance', keys: ['m'], description: 'maintenance window on (the selected container\'s project: 503 page, stop its services; type the name to confirm) or off (start them, wait for health)', scope: 'overview', mutates: true, footer: 'maint' },
@@ -74,6 +75,17 @@ export const keymap: KeyBinding[] = [
   { command: 'tlSource', keys: ['s'], description: 'timeline: cycle the source shown (all, docker, alert, check, maintenance, action)', scope: 'timeline', mutates: false, footer: 'source' },
   { command: 'tlLogs', keys: ['Enter'], description: 'timeline: the logs of the entry\'s container from a minute before it, paused at it', scope: 'timeline', mutates: false, footer: 'logs then' },
   { command: 'tlReport', keys: ['i'], description: 'timeline: write an incident report draft (Markdown) for the shown window and filter; the path is shown', scope: 'timeline', mutates: false, footer: 'report' },
+  { command: 'svcScale', keys: ['S'], description: 'scale the selected service: type the number of replicas (shows current → new), then confirm', scope: 'services', mutates: true, footer: 'scale' },
+  { command: 'svcForce', keys: ['F'], description: 'force update: a rolling restart of every task of the selected service (asks first); progress in the UPDATE column', scope: 'services', mutates: true, footer: 'force update' },
+  { command: 'svcRollback', keys: ['B'], description: 'roll the selected service back to its previous spec (asks first)', scope: 'services', mutates: true, footer: 'rollback' },
+  { command: 'svcLogs', keys: ['l'], description: 'logs of the selected service: every task merged by time, in the Logs view', scope: 'services', mutates: false, footer: 'logs' },
+  { command: 'hostsDown', keys: ['j', '↓'], description: 'next endpoint', scope: 'hosts', mutates: false, footer: 'move', footerKeys: 'j/k' },
+  { command: 'hostsUp', keys: ['k', '↑'], description: 'previous endpoint', scope: 'hosts', mutates: false },
+  { command: 'hostsPick', keys: ['Enter'], description: 'show this endpoint (or all hosts)', scope: 'hosts', mutates: false, footer: 'show' },
+  { command: 'hostsClose', keys: ['Esc'], description: 'keep the current endpoint', scope: 'hosts', mutates: false, footer: 'cancel' },
+  { command: 'scaleType', keys: ['0-9'], description: 'the number of replicas', scope: 'scale', mutates: false, footer: 'replicas', footerKeys: '0-9' },
+  { command: 'scaleAccept', keys: ['Enter'], description: 'go on to the confirmation (current → new)', scope: 'scale', mutates: true, footer: 'next' },
+  { command: 'scaleClose', keys: ['Esc'], description: 'cancel: nothing happens', scope: 'scale', mutates: false, footer: 'cancel' },
   { command: 'chooseDown', keys: ['j', '↓'], description: 'next backup', scope: 'choose', mutates: false, footer: 'move', footerKeys: 'j/k' },
   { command: 'chooseUp', keys: ['k', '↑'], description: 'previous backup', scope: 'choose', mutates: false },
   { command: 'choosePick', keys: ['Enter'], description: 'restore this backup (preflight, then the confirmation)', scope: 'choose', mutates: true, footer: 'restore this' },
@@ -92,7 +104,7 @@ export const keymap: KeyBinding[] = [
   { command: 'closeHelp', keys: ['Esc', '?', 'q'], description: 'close this help', scope: 'help', mutates: false, footer: 'close' },
 ];
 
-export const VIEWS = ['Overview', 'Logs', 'Health', 'Backups', 'Capacity', 'Timeline'] as const;
+export const VIEWS = ['Overview', 'Logs', 'Health', 'Backups', 'Capacity', 'Timeline', 'Services'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 /** The footer's entries for the given scopes, in table order. */

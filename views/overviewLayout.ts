@@ -90,8 +90,12 @@ export function fit(text: string, col: Column): string {
 
 /** One visual line of the table: a project header or a container. */
 export type Line =
-  | { kind: 'group'; project: string | null; count: number; worst: 0 | 1 | 2; running: number }
+  | { kind: 'host'; name: string; url: string; up: boolean; message: string | null; count: number; running: number; worst: 0 | 1 | 2 }
+  | { kind: 'group'; project: string | null; count: number; worst: 0 | 1 | 2; running: number; host?: string }
   | { kind: 'row'; row: ContainerRow };
+
+/** An endpoint as the all-hosts Overview heads its section. */
+export interface HostHeading { name: string; url: string; conn: { status: string; message?: string } }
 
 export function matchesFilter(c: ContainerRow, filter: string): boolean {
   if (!filter) return true;
@@ -100,11 +104,32 @@ export function matchesFilter(c: ContainerRow, filter: string): boolean {
 }
 
 /** Groups, filters and flattens the containers into the lines the table shows. */
-export function buildLines(rows: readonly ContainerRow[], filter: string): Line[] {
+export function buildLines(rows: readonly ContainerRow[], filter: string, hosts?: readonly HostHeading[]): Line[] {
   const lines: Line[] = [];
-  for (const g of groupByProject(rows.filter((r) => matchesFilter(r, filter)))) {
-    lines.push({ kind: 'group', project: g.project, count: g.rows.length, worst: g.worst, running: g.rows.filter((r) => r.state === 'running').length });
-    for (const row of g.rows) lines.push({ kind: 'row', row });
+  const shown = rows.filter((r) => matchesFilter(r, filter));
+  const projects = (list: readonly ContainerRow[], host?: string) => {
+    for (const g of groupByProject(list)) {
+      lines.push({ kind: 'group', project: g.project, count: g.rows.length, worst: g.worst, running: g.rows.filter((r) => r.state === 'running').length, host });
+      for (const row of g.rows) lines.push({ kind: 'row', row });
+    }
+  };
+  if (!hosts) { projects(shown); return lines; }
+  // All hosts: each endpoint heads its projects, in the configured order; a host that is down
+  // still has its heading (with why), so it is never silently missing from the list.
+  const byHost = new Map<string, ContainerRow[]>();
+  for (const r of shown) {
+    const list = byHost.get(r.endpoint ?? '');
+    if (list) list.push(r); else byHost.set(r.endpoint ?? '', [r]);
+  }
+  for (const h of hosts) {
+    const list = byHost.get(h.name) ?? [];
+    if (filter && list.length === 0 && h.conn.status === 'up') continue;
+    const worst = list.reduce<0 | 1 | 2>((w, r) => Math.max(w, severity(r)) as 0 | 1 | 2, 0);
+    lines.push({
+      kind: 'host', name: h.name, url: h.url, up: h.conn.status === 'up', message: h.conn.status === 'up' ? null : h.conn.message ?? h.conn.status,
+      count: list.length, running: list.filter((r) => r.state === 'running').length, worst,
+    });
+    projects(list, h.name);
   }
   return lines;
 }

@@ -14,6 +14,8 @@ export interface ContainerRow extends ContainerInfo {
   txRate: number | null;
   /** CPU % samples, oldest first, newest last; null where a sample was missed. */
   cpuHistory: (number | null)[];
+  /** The endpoint's name, on rows of the all-hosts Overview (several engines); unset otherwise. */
+  endpoint?: string;
 }
 
 export type ConnStatus = 'connecting' | 'up' | 'down';
@@ -37,6 +39,9 @@ export interface DockerSnapshot {
   /** When this snapshot was made (epoch ms): uptimes are computed against it, not a ticking clock. */
   at: number;
 }
+
+/** What the cockpit reads of a model: one engine's DockerModel, or the all-hosts Overview's merge. */
+export type DockerView = Pick<DockerModel, 'subscribe' | 'getSnapshot' | 'setStatsPaused' | 'refreshContainer' | 'reader'>;
 
 /** One message of Docker's /events stream (the fields opsdeck reads). */
 export interface DockerEventMessage {
@@ -84,6 +89,7 @@ export class DockerModel extends Observable<DockerSnapshot> {
   private inspectTimer: NodeJS.Timeout | null = null;
   private readonly historyLength: number;
   private statsPaused = false;
+  private statsScope: Set<string> | null = null;
   private rawListeners = new Set<(ev: DockerEventMessage) => void>();
   /** Awaited after each stats round, before it is published (the cockpit samples the host here). */
   beforeStatsPublish: (() => Promise<void>) | null = null;
@@ -112,6 +118,14 @@ export class DockerModel extends Observable<DockerSnapshot> {
   /** Stats cost the daemon work; a caller that shows no stats can pause them. */
   setStatsPaused(paused: boolean): void {
     this.statsPaused = paused;
+  }
+
+  /**
+   * Sample only these containers (the rows on screen in the all-hosts Overview); null: every
+   * running one. Rows outside the scope keep their last figures.
+   */
+  setStatsScope(ids: Set<string> | null): void {
+    this.statsScope = ids;
   }
 
   /** Re-reads one container now (after an action changed it). */
@@ -282,7 +296,8 @@ export class DockerModel extends Observable<DockerSnapshot> {
     const abort = this.abort;
     if (!abort || this.stopped) return;
     if (!this.statsPaused) {
-      const running = [...this.rows.values()].filter((r) => r.state === 'running');
+      const scope = this.statsScope;
+      const running = [...this.rows.values()].filter((r) => r.state === 'running' && (!scope || scope.has(r.id)));
       // All at once on purpose: dockerd's stats collector serves every waiting request in one pass
       // and then sleeps a second, so requests in sequence would each wait for the next pass.
       await mapLimit(running, this.opts.statsConcurrency ?? Math.max(1, running.length), async (r) => {
@@ -291,7 +306,7 @@ export class DockerModel extends Observable<DockerSnapshot> {
       });
       if (abort.signal.aborted) return;
       await this.beforeStatsPublish?.();
-      this.emit();
+      if (running.length > 0 || !scope) this.emit();
     }
     this.scheduleStats(this.opts.refreshMs);
   }

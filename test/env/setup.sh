@@ -2,7 +2,9 @@
 # Makes the test environment on this machine, idempotently:
 #   1. a running Docker engine (Debian's docker.io; a running one is left alone),
 #   2. the local images the demo stack and tests use (no registry is reachable here),
-#      each built once and reused when it already exists.
+#      each built once and reused when it already exists,
+#   3. a second engine (engine2.sh: own socket, data root, network namespace, Swarm manager) and a
+#      local sshd (sshd.sh) for the endpoint and Swarm tests.
 # Safe to run again and again; repeated runs cost seconds.
 set -euo pipefail
 
@@ -20,7 +22,7 @@ apt_install() {
   apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-apt_install docker.io docker-compose debootstrap busybox-static tmux
+apt_install docker.io docker-compose debootstrap busybox-static tmux iproute2
 
 # Debian's client, not a stray one on PATH: it matches the daemon we start.
 DOCKER=/usr/bin/docker
@@ -98,3 +100,10 @@ STOPSIGNAL SIGQUIT
 CMD ["nginx", "-g", "daemon off;"]'
 
 log "images ready"
+
+# --- several endpoints (issue: beyond one host) --------------------------------------------------
+# A second real engine in its own network namespace, a Swarm manager with the test service image,
+# and a local sshd (key auth, loopback) in front of both: see each script's header.
+bash "$here/engine2.sh" start
+bash "$here/sshd.sh" start
+log "engine2 and sshd ready"

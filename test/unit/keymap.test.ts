@@ -5,7 +5,7 @@ import { footerEntries, keymap, VIEWS, type KeyBinding, type Scope } from '../..
 import { commandFor } from '../../views/App.js';
 
 type Mode = Parameters<typeof commandFor>[2];
-const MODES: Mode[] = ['normal', 'filter', 'help', 'palette', 'dialog', 'choose', 'walkthrough', 'detail'];
+const MODES: Mode[] = ['normal', 'filter', 'help', 'palette', 'dialog', 'choose', 'walkthrough', 'detail', 'hosts', 'scale'];
 
 const NO_KEY: Key = {
   upArrow: false,
@@ -57,7 +57,7 @@ function press(name: string): [string, Key] | null {
 
 const modeFor = (scope: Scope): Mode => {
   switch (scope) {
-    case 'global': case 'list': case 'overview': case 'logs': case 'health': case 'backups': case 'timeline': case 'capacity': return 'normal';
+    case 'global': case 'list': case 'overview': case 'logs': case 'health': case 'backups': case 'timeline': case 'capacity': case 'services': return 'normal';
     default: return scope;
   }
 };
@@ -71,7 +71,7 @@ test('commandFor: every key of every keymap binding gives its command in its sco
     for (const k of b.keys) {
       const p = press(k);
       if (p === null) continue;
-      const got = commandFor(p[0], p[1], modeFor(b.scope), b.scope === 'logs' ? 1 : b.scope === 'health' ? 2 : b.scope === 'backups' ? 3 : b.scope === 'timeline' ? 5 : b.scope === 'capacity' ? 4 : 0);
+      const got = commandFor(p[0], p[1], modeFor(b.scope), b.scope === 'logs' ? 1 : b.scope === 'health' ? 2 : b.scope === 'backups' ? 3 : b.scope === 'timeline' ? 5 : b.scope === 'capacity' ? 4 : b.scope === 'services' ? 6 : 0);
       assert.ok(got !== null && accepts(b).includes(got), `${k} in ${b.scope}: got ${got}, want ${b.command}`);
       checked++;
     }
@@ -88,8 +88,8 @@ test('commandFor: every keymap command is reachable', () => {
     { backspace: true }, { delete: true }, { home: true }, { end: true }, { leftArrow: true }, { rightArrow: true },
   ];
   for (const mode of MODES) {
-    for (const view of [0, 1, 2, 3, 4, 5]) {
-      for (const input of [...inputs, 'l', 'L', 'f', '!', 'e', 'E', 'w', 'W', 't', 'z', 'p', 'T', 'b', 'v', 'm', 'R', 'D', 'i', 'd']) {
+    for (const view of [0, 1, 2, 3, 4, 5, 6]) {
+      for (const input of [...inputs, 'l', 'L', 'f', '!', 'e', 'E', 'w', 'W', 't', 'z', 'p', 'T', 'b', 'v', 'm', 'R', 'D', 'i', 'd', 'H', 'S', 'F', 'B']) {
         for (const f of flags) {
           const cmd = commandFor(input, key(f), mode, view);
           if (cmd !== null) produced.add(cmd);
@@ -107,9 +107,9 @@ test('commandFor: normal mode', () => {
     ['?', {}, 'help'],
     ['q', {}, 'quit'],
     ['c', { ctrl: true }, 'quit'],
-    ...[...'123456'].map((n): [string, Partial<Key>, string] => [n, {}, 'view']),
+    ...[...'1234567'].map((n): [string, Partial<Key>, string] => [n, {}, 'view']),
     ['0', {}, null],
-    ['7', {}, null],
+    ['8', {}, null],
     ['', { tab: true }, 'nextView'],
     ['', { tab: true, shift: true }, 'prevView'],
     ['j', {}, 'down'],
@@ -211,9 +211,14 @@ test('commandFor: a confirmation dialog gets every key; Ctrl-C cancels it', () =
 });
 
 test('commandFor: Ctrl-C quits from every mode outside a dialog, the chooser and a walkthrough', () => {
-  for (const mode of MODES.filter((m) => m !== 'dialog' && m !== 'choose' && m !== 'walkthrough')) {
+  for (const mode of MODES.filter((m) => m !== 'dialog' && m !== 'choose' && m !== 'walkthrough' && m !== 'hosts' && m !== 'scale')) {
     assert.equal(commandFor('c', key({ ctrl: true }), mode), 'quit', mode);
   }
+  // The endpoint chooser and the replicas prompt close: nothing happens.
+  assert.equal(commandFor('c', key({ ctrl: true }), 'hosts'), 'hostsClose');
+  assert.equal(commandFor('c', key({ ctrl: true }), 'scale'), 'scaleClose');
+  assert.equal(commandFor('7', key(), 'scale'), 'scaleType');
+  assert.equal(commandFor('x', key(), 'scale'), null);
   // The chooser closes; a running restore is never left by accident: Ctrl-C asks, q does nothing.
   assert.equal(commandFor('c', key({ ctrl: true }), 'choose'), 'chooseClose');
   assert.equal(commandFor('c', key({ ctrl: true }), 'walkthrough'), 'walkInterrupt');
@@ -226,7 +231,7 @@ test('footerEntries: global + list includes help, quit and filter, in table orde
   assert.equal(byLabel.get('help'), '?');
   assert.equal(byLabel.get('quit'), 'q');
   assert.equal(byLabel.get('filter'), '/');
-  assert.equal(byLabel.get('views'), '1-6');
+  assert.equal(byLabel.get('views'), '1-7');
   assert.equal(byLabel.get('move'), 'j/k');
   const want = keymap.filter((b) => b.footer && (b.scope === 'global' || b.scope === 'list')).map((b) => b.footer);
   assert.deepEqual(entries.map((e) => e.label), want);

@@ -98,7 +98,7 @@ const ROWS = [
 ];
 
 function describe(lines: Line[]): string[] {
-  return lines.map((l) => (l.kind === 'group' ? `# ${l.project ?? '(none)'} ${l.count}/${l.running}/${l.worst}` : `  ${l.row.name}`));
+  return lines.map((l) => (l.kind === 'host' ? `■ ${l.name} ${l.up ? `${l.running}/${l.count}` : `down: ${l.message}`}` : l.kind === 'group' ? `# ${l.project ?? '(none)'} ${l.count}/${l.running}/${l.worst}` : `  ${l.row.name}`));
 }
 
 test('buildLines: group lines come before their rows; filter on name/service/project/image, any case', () => {
@@ -239,4 +239,32 @@ test('cellFor: cpu, health, net, restarts, name, spark', () => {
   assert.equal(cellFor(col('restarts'), row({ state: 'running', restartCount: 3 }), NOW, 'ascii').level, 0);
   const spark = cellFor(col('spark', 10), row({ cpuHistory: [0, 5, 10, 50] }), NOW, 'ascii');
   assert.ok(spark.text.length > 0 && spark.text.length <= 10, JSON.stringify(spark.text));
+});
+
+test('buildLines with hosts: each endpoint heads its projects in the configured order; a down host keeps its heading', () => {
+  const rows = [
+    row({ id: 'b1', name: 'db', project: 'data', endpoint: 'db1' }),
+    row({ id: 'a1', name: 'web', project: 'shop', endpoint: 'app1' }),
+    row({ id: 'a2', name: 'loose', project: null, endpoint: 'app1' }),
+    row({ id: 'a3', name: 'crashy', project: 'shop', endpoint: 'app1', state: 'exited', exitCode: 1 }),
+  ];
+  const hosts = [
+    { name: 'app1', url: 'unix:///var/run/docker.sock', conn: { status: 'up' } },
+    { name: 'db1', url: 'ssh://ops@db1', conn: { status: 'up' } },
+    { name: 'edge', url: 'tcp://edge:2376', conn: { status: 'down', message: 'connection refused at tcp://edge:2376' } },
+  ];
+  assert.deepEqual(describe(buildLines(rows, '', hosts)), [
+    '■ app1 2/3',
+    '# shop 2/1/2',
+    '  crashy',
+    '  web',
+    '# (none) 1/1/0',
+    '  loose',
+    '■ db1 1/1',
+    '# data 1/1/0',
+    '  db',
+    '■ edge down: connection refused at tcp://edge:2376',
+  ]);
+  // A filter drops the hosts that are up and have nothing matching; a down host stays visible.
+  assert.deepEqual(describe(buildLines(rows, 'db', hosts)), ['■ db1 1/1', '# data 1/1/0', '  db', '■ edge down: connection refused at tcp://edge:2376']);
 });

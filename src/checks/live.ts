@@ -9,6 +9,9 @@ import { discoverChecks } from './discover.js';
 import { storeCheckEnv } from './storeEnv.js';
 import type { MaintenanceModel } from '../model/maintenanceModel.js';
 
+/** How often a container check of a secondary endpoint runs without an event asking for it. */
+export const SECONDARY_CONTAINER_EVERY_MS = 120_000;
+
 export interface LiveChecks {
   scheduler: CheckScheduler;
   /** Null without a state store: no alert history, no webhook. */
@@ -73,7 +76,12 @@ export function startLiveChecks(opts: {
       discovered = key;
       const defs = opts.secondary ? discoverChecks(snap.containers, { ...config, checks: [] }) : discoverChecks(snap.containers, config);
       const prefix = opts.secondary ? `${opts.secondary.name}/` : '';
-      scheduler.setDefs(prefix ? defs.map((d) => ({ ...d, name: prefix + d.name, spec: { ...d.spec, name: prefix + d.spec.name } })) : defs);
+      // Another engine's container checks re-run on its events anyway: their timed run is only the
+      // safety net, so every 2 minutes (with 5 engines × 100 containers, every 30 s is 17 inspects a second).
+      scheduler.setDefs(prefix ? defs.map((d) => ({
+        ...d, name: prefix + d.name, spec: { ...d.spec, name: prefix + d.spec.name },
+        intervalMs: d.kind === 'container' ? Math.max(d.intervalMs, SECONDARY_CONTAINER_EVERY_MS) : d.intervalMs,
+      })) : defs);
     }
     const next = new Map(snap.containers.map((c) => [c.name, fingerprint(c)]));
     const changed = new Set<string>();

@@ -1,4 +1,5 @@
 import type { DockerReader } from './client.js';
+import type Dockerode from 'dockerode';
 
 export interface LogRequest {
   follow: boolean;
@@ -44,17 +45,25 @@ export async function logSubject(reader: DockerReader, id: string): Promise<LogS
  * The caller owns the stream: aborting the signal destroys it.
  */
 export function openLogStream(reader: DockerReader, id: string, req: LogRequest): Promise<NodeJS.ReadableStream> {
-  const options: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: req.follow, tail: String(req.tail ?? 'all') };
+  return dialLogStream(reader.raw, `/containers/${encodeURIComponent(id)}/logs?`, { stdout: true, stderr: true }, req, { 404: 'no such container' });
+}
+
+/**
+ * A logs endpoint (a container's, a Swarm service's) as a byte stream with timestamps; `extra` adds
+ * query options (details for a service), `codes` its own error statuses. Aborting the signal destroys it.
+ */
+export function dialLogStream(docker: Dockerode, path: string, extra: Record<string, unknown>, req: LogRequest, codes: Record<number, string>): Promise<NodeJS.ReadableStream> {
+  const options: Record<string, unknown> = { ...extra, timestamps: true, follow: req.follow, tail: String(req.tail ?? 'all') };
   if (req.since) options.since = req.since;
   if (req.until) options.until = req.until;
-  const modem = (reader.raw as unknown as { modem: { dial(opts: unknown, cb: (err: unknown, data: unknown) => void): void } }).modem;
+  const modem = (docker as unknown as { modem: { dial(opts: unknown, cb: (err: unknown, data: unknown) => void): void } }).modem;
   return new Promise((resolve, reject) => {
     modem.dial({
-      path: `/containers/${encodeURIComponent(id)}/logs?`,
+      path,
       method: 'GET',
       isStream: true,
       abortSignal: req.signal,
-      statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+      statusCodes: { 200: true, 500: 'server error', ...codes },
       options,
     }, (err, data) => {
       if (err) { reject(err); return; }

@@ -103,6 +103,17 @@ export class LogModel extends Observable<LogSnapshot> {
    * Starts showing `target` (cancelling the previous streams); resolves once the history is loaded.
    * `range` overrides the window's history (the CLI's --tail and --since).
    */
+  /** The history read of a window (or an explicit range), as of `started`. */
+  private historyRequest(window: LogWindow, range: { tail: number | 'all'; sinceMs?: number } | undefined, started: number, signal: AbortSignal): LogRequest {
+    const sinceMs = range ? range.sinceMs : window === 'tail' ? undefined : started - WINDOW_MS[window];
+    return {
+      follow: false,
+      tail: range ? range.tail : window === 'tail' ? this.opts.tail : this.opts.maxLines,
+      since: sinceMs === undefined ? undefined : formatSince(sinceMs),
+      signal,
+    };
+  }
+
   async open(target: LogTarget, window: LogWindow = 'tail', range?: { tail: number | 'all'; sinceMs?: number }): Promise<void> {
     this.cancelStreams();
     const gen = ++this.gen;
@@ -135,13 +146,7 @@ export class LogModel extends Observable<LogSnapshot> {
       m.tty = subject.tty;
       m.startedAt = subject.startedAt;
       const lines: LogLine[] = [];
-      const sinceMs = range ? range.sinceMs : window === 'tail' ? undefined : started - WINDOW_MS[window];
-      const req: LogRequest = {
-        follow: false,
-        tail: range ? range.tail : window === 'tail' ? this.opts.tail : this.opts.maxLines,
-        since: sinceMs === undefined ? undefined : formatSince(sinceMs),
-        signal: abort.signal,
-      };
+      const req = this.historyRequest(window, range, started, abort.signal);
       await readContainerLogs(this.reader, subject, req, { source: m.source, maxLineChars: this.opts.maxLineChars }, (batch) => {
         for (const l of batch) lines.push(l);
       });
@@ -376,13 +381,7 @@ export class LogModel extends Observable<LogSnapshot> {
     const lines: LogLine[] = [];
     const abort = new AbortController();
     svc.abort = abort;
-    const sinceMs = range ? range.sinceMs : window === 'tail' ? undefined : started - WINDOW_MS[window];
-    const req: LogRequest = {
-      follow: false,
-      tail: range ? range.tail : window === 'tail' ? this.opts.tail : this.opts.maxLines,
-      since: sinceMs === undefined ? undefined : formatSince(sinceMs),
-      signal: abort.signal,
-    };
+    const req = this.historyRequest(window, range, started, abort.signal);
     let error: string | null = null;
     try {
       await readServiceLogs(raw, svc, svc.labels, req, { maxLineChars: this.opts.maxLineChars }, (batch) => { for (const l of batch) lines.push(l); });

@@ -10,7 +10,7 @@
  * again on the text alone, per task and stream (the ingest saw the token in front of it).
  */
 import type Dockerode from 'dockerode';
-import type { LogRequest } from '../docker/logs.js';
+import { dialLogStream, type LogRequest } from '../docker/logs.js';
 import { LogIngest } from '../logs/ingest.js';
 import { detectLevel, isChainTail, isContinuation } from '../logs/level.js';
 import type { Level, LogLine } from '../logs/types.js';
@@ -116,27 +116,8 @@ export class TaskLabels {
  * aborting the signal destroys it. Docker sends frames unless the service's tasks have a TTY.
  */
 export function openServiceLogStream(docker: Dockerode, id: string, req: LogRequest): Promise<NodeJS.ReadableStream> {
-  const options: Record<string, unknown> = {
-    stdout: true, stderr: true, timestamps: true, details: true, follow: req.follow, tail: String(req.tail ?? 'all'),
-  };
-  if (req.since) options.since = req.since;
-  const modem = (docker as unknown as { modem: { dial(opts: unknown, cb: (err: unknown, data: unknown) => void): void } }).modem;
-  return new Promise((resolve, reject) => {
-    modem.dial({
-      path: `/services/${encodeURIComponent(id)}/logs?`,
-      method: 'GET',
-      isStream: true,
-      abortSignal: req.signal,
-      statusCodes: { 200: true, 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' },
-      options,
-    }, (err, data) => {
-      if (err) { reject(err); return; }
-      const stream = data as NodeJS.ReadableStream & { destroy(): void };
-      if (req.signal.aborted) stream.destroy();
-      else req.signal.addEventListener('abort', () => stream.destroy(), { once: true });
-      resolve(stream);
-    });
-  });
+  return dialLogStream(docker, `/services/${encodeURIComponent(id)}/logs?`, { stdout: true, stderr: true, details: true }, req,
+    { 404: 'no such service', 503: 'node is not part of a swarm' });
 }
 
 /**

@@ -509,10 +509,12 @@ function Cockpit({ docker, fleet = null, initial, swarm = null, hostStrip = true
     }
   };
 
-  // A view asked for by the switch that showed this endpoint (l on an all-hosts row opens its logs here).
+  // A view asked for by the switch that showed this endpoint (l on an all-hosts row opens its logs here);
+  // when another endpoint is shown instead, this one's log streams close and its Swarm polling slows.
   useEffect(() => {
     const v = viewRef.current;
     if (v !== 0) { viewRef.current = 0; setView(v); }
+    return () => { logs?.close(); swarm?.setActive(false); };
   }, []);
 
   const saveLogs = () => {

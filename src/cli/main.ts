@@ -393,6 +393,9 @@ export async function main(argv: string[]): Promise<number> {
     .action((_o, cmd: Command) => {
       const ctx = ctxOf(cmd);
       write(process.stdout, ctx.configSource ? `${ctx.configSource}: ok` : 'no config file found: using the built-in defaults (ok)');
+      // Which engines that means (config endpoints:, Docker contexts), and contexts that could not be read.
+      if (ctx.endpoints.length > 1) for (const e of ctx.endpoints) write(process.stdout, `endpoint ${e.name}: ${e.url} (${e.origin})${e === ctx.endpoint ? ' — the default' : ''}`);
+      for (const n of ctx.endpointNotes) write(process.stderr, `opsdeck: note: ${n}`);
     });
   config
     .command('print')

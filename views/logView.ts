@@ -159,7 +159,7 @@ export function lineRows(line: LogLine, o: LayoutOptions): LogRow[] {
   const sep = line.stream === 'stderr' ? (o.ascii ? '!' : '┃') : (o.ascii ? '|' : '│');
   const ts = o.showTs ? `${formatLogTime(line.ts)} ` : '';
   const head: Seg[] = [{ text: marker, style: 'marker' }];
-  if (o.prefixWidth > 0) head.push({ text: padEnd(clip(line.source, o.prefixWidth), o.prefixWidth), style: 'prefix', source: line.source });
+  if (o.prefixWidth > 0) head.push({ text: padEnd(clipLabel(line.source, o.prefixWidth), o.prefixWidth), style: 'prefix', source: line.source });
   if (o.prefixWidth > 0 || line.stream === 'stderr') head.push({ text: ` ${sep} `, style: line.stream === 'stderr' ? 'err-sep' : 'sep' });
   if (ts) head.push({ text: ts, style: 'ts' });
   const used = head.reduce((n, s) => n + displayWidth(s.text), 0);
@@ -190,6 +190,17 @@ export function layoutRows(index: FilteredIndex, buffer: LogBuffer, bottom: numb
     filled += keep.length;
   }
   return out.reverse().flat();
+}
+
+/**
+ * A source label cut to the column: a Swarm task's slot (".3" of "web.3") is what tells merged
+ * lines apart, so a long service name gives way in the middle and the slot stays.
+ */
+export function clipLabel(source: string, width: number): string {
+  if (displayWidth(source) <= width) return source;
+  const slot = /\.[^.]{1,12}$/.exec(source)?.[0];
+  if (!slot || slot.length + 2 > width) return clip(source, width);
+  return clip(source.slice(0, -slot.length), width - slot.length) + slot;
 }
 
 /** Width of the source column for a merged view: the longest service name, within reason. */

@@ -39,7 +39,8 @@ describe('container actions from the command line', () => {
     assert.notEqual((await inspect(name)).State.StartedAt, before);
     const [row] = await audit();
     assert.ok(row);
-    assert.deepEqual(Object.keys(row).sort(), ['action', 'at', 'durationMs', 'error', 'host', 'id', 'params', 'result', 'target', 'user']);
+    assert.deepEqual(Object.keys(row).sort(), ['action', 'at', 'durationMs', 'endpoint', 'error', 'host', 'id', 'params', 'result', 'target', 'user']);
+    assert.equal(row.endpoint, 'local', 'the one engine there is');
     assert.equal(row.action, 'container.restart');
     assert.equal(row.target, `container/${name}`);
     assert.equal(row.result, 'ok');

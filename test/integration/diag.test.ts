@@ -320,7 +320,9 @@ describe('gatherContainerDetail', () => {
     assert.ok(d.health!.log.some((p) => p.exitCode === 1 && p.output === 'dgB-probe-output'), JSON.stringify(d.health!.log));
     assert.ok(d.health!.log.every((p) => p.exitCode !== 0 && p.start !== null && p.end !== null), JSON.stringify(d.health!.log));
     assert.match(d.health!.test ?? '', /echo dgB-probe-output/);
-    assert.deepEqual(d.env.filter((e) => e.name === 'API_TOKEN' || e.name === 'MODE'), [{ name: 'API_TOKEN', value: '********' }, { name: 'MODE', value: 'demo' }]);
+    // Docker does not promise the order of Config.Env: compare by name.
+    const shown = d.env.filter((e) => e.name === 'API_TOKEN' || e.name === 'MODE').sort((a, b) => a.name.localeCompare(b.name));
+    assert.deepEqual(shown, [{ name: 'API_TOKEN', value: '********' }, { name: 'MODE', value: 'demo' }]);
     assert.deepEqual(d.errorLines.map((l) => l.text), ['ERROR first failure', 'ERROR second failure token=********']);
     assert.ok(d.errorLines.every((l) => l.at !== null && l.at <= Date.now()));
     assert.match(d.ports[0] ?? '', /^127\.0\.0\.1:\d+ → 8080\/tcp$/);

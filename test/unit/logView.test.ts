@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { LogBuffer } from '../../src/logs/logBuffer.js';
 import { FilteredIndex, lineMatches, parseFilter } from '../../src/logs/filter.js';
 import type { Level, LogLine } from '../../src/logs/types.js';
-import { applyLogCommand, bottomIndex, initialLogView, layoutRows, lineRows, prefixWidthFor, sourceColour, type LayoutOptions, type LogViewState } from '../../views/logView.js';
+import { applyLogCommand, bottomIndex, clipLabel, initialLogView, layoutRows, lineRows, prefixWidthFor, sourceColour, type LayoutOptions, type LogViewState } from '../../views/logView.js';
 import { membersOf, resolveLogTarget, sourceLabel } from '../../src/logs/target.js';
 import { jsonLine, plainLine } from '../../src/logs/plain.js';
 import { parseLogsOptions } from '../../src/cli/logs.js';
@@ -178,4 +178,11 @@ test('wrapCells and clip: by cells, never splitting a wide character', () => {
   assert.equal(clip('abcdef', 4), 'abc…');
   assert.equal(clip('abc', 4), 'abc');
   assert.equal(clip('日本語テキスト', 5), '日本…');
+});
+
+test('clipLabel: a Swarm task\'s slot survives a long service name; other labels are clipped at the end', () => {
+  assert.equal(clipLabel('web.3', 18), 'web.3');
+  assert.equal(clipLabel('opsdeck-svc-16748.3', 18), 'opsdeck-svc-167….3');
+  assert.equal(clipLabel('a-very-long-service-name.12', 10), 'a-very….12');
+  assert.equal(clipLabel('shop-api-with-a-long-name-1', 10), 'shop-api-…');
 });

@@ -48,7 +48,7 @@ describe('Docker Swarm on a second engine', { timeout: 150_000 }, () => {
     reader = createReader(resolveEndpoint({ flag: E2, env: {} }));
     // A short monitor keeps each rolling step to a couple of seconds (Docker's default watches 5 s).
     await e2('service', 'create', '--detach', '--name', NAME, '--replicas', '3', '--label', 'opsdeck.test=1',
-      '--update-monitor', '1s', '--rollback-monitor', '1s', '--stop-grace-period', '3s', `${APP}:1`);
+      '--update-monitor', '1s', '--rollback-monitor', '1s', '--update-parallelism', '2', '--rollback-parallelism', '0', '--stop-grace-period', '3s', `${APP}:1`);
     swarm = new SwarmModel(reader, { activeMs: 250, idleMs: 60_000 });
     swarm.start();
     swarm.setActive(true);

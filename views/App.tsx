@@ -230,7 +230,7 @@ export function commandFor(input: string, key: Key, mode: Mode, view = 0): strin
     if (input === 'S') return 'svcScale';
     if (input === 'F') return 'svcForce';
     if (input === 'B') return 'svcRollback';
-    if (input === 'l' || key.return) return 'svcLogs';
+    if (input === 'l') return 'svcLogs';
   }
   if (view === 5) {
     if (input === 's') return 'tlSource';

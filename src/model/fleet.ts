@@ -114,7 +114,15 @@ export class AllHostsModel extends Observable<DockerSnapshot> {
 
   constructor(private readonly fleet: Fleet) {
     super(merge(fleet, new WeakMap()), 50);
-    for (const m of fleet.members) this.offs.push(m.docker.subscribe(() => this.publish(merge(this.fleet, this.marked))));
+    // Merged only while all hosts are shown; the switch to them merges at once, before they draw.
+    const shown = () => this.fleet.getSnapshot().current === ALL_HOSTS;
+    for (const m of fleet.members) this.offs.push(m.docker.subscribe(() => { if (shown()) this.publish(merge(this.fleet, this.marked)); }));
+    let was = shown();
+    this.offs.push(fleet.subscribe(() => {
+      const now = shown();
+      if (now && !was) this.publish(merge(this.fleet, this.marked), true);
+      was = now;
+    }));
   }
 
   /** The first endpoint's reader: what reads not about one row use (rows go to their own engine). */

@@ -23,7 +23,22 @@ export async function readContainerLogs(
 ): Promise<void> {
   const stream = await openLogStream(reader, subject.id, req);
   const ingest = new LogIngest({ source: opts.source, sourceId: subject.id, tty: subject.tty, maxLineChars: opts.maxLineChars });
-  await new Promise<void>((resolve, reject) => {
+  await pumpLogStream(stream, ingest, req.signal, onLines);
+}
+
+/**
+ * Feeds a logs stream through the ingest until it ends (or errs: rejected unless the signal
+ * aborted); each chunk's lines go to onLines, the rest at the end. `drained` is awaited before
+ * settling, for a caller that hands lines on asynchronously.
+ */
+export function pumpLogStream(
+  stream: NodeJS.ReadableStream,
+  ingest: LogIngest,
+  signal: AbortSignal,
+  onLines: (lines: LogLine[]) => void,
+  drained: () => Promise<void> = () => Promise.resolve(),
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     let done = false;
     const finish = (err?: unknown) => {
       if (done) return;
@@ -31,8 +46,10 @@ export async function readContainerLogs(
       const out: LogLine[] = [];
       ingest.end(out);
       if (out.length) onLines(out);
-      if (err && !req.signal.aborted) reject(err);
-      else resolve();
+      void drained().then(() => {
+        if (err && !signal.aborted) reject(err);
+        else resolve();
+      });
     };
     stream.on('data', (chunk: Buffer) => {
       const out: LogLine[] = [];

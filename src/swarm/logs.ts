@@ -12,6 +12,7 @@
 import type Dockerode from 'dockerode';
 import { dialLogStream, type LogRequest } from '../docker/logs.js';
 import { LogIngest } from '../logs/ingest.js';
+import { pumpLogStream } from '../logs/read.js';
 import { detectLevel, isChainTail, isContinuation } from '../logs/level.js';
 import type { Level, LogLine } from '../logs/types.js';
 import { isTerminal, type RawNode, type RawTask } from './read.js';
@@ -200,26 +201,5 @@ export async function readServiceLogs(
       if (out.length) onLines(out);
     });
   };
-  await new Promise<void>((resolve, reject) => {
-    let done = false;
-    const finish = (err?: unknown) => {
-      if (done) return;
-      done = true;
-      const out: LogLine[] = [];
-      ingest.end(out);
-      hand(out);
-      void queue.then(() => {
-        if (err && !req.signal.aborted) reject(err);
-        else resolve();
-      });
-    };
-    stream.on('data', (chunk: Buffer) => {
-      const out: LogLine[] = [];
-      ingest.push(chunk, out);
-      hand(out);
-    });
-    stream.on('end', () => finish());
-    stream.on('close', () => finish());
-    stream.on('error', (err) => finish(err));
-  });
+  await pumpLogStream(stream, ingest, req.signal, hand, () => queue);
 }

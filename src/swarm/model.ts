@@ -36,6 +36,8 @@ export class SwarmModel extends Observable<SwarmSnapshot> {
   private inFlight: Promise<void> | null = null;
   /** A refresh asked for while a read was under way: one more read follows it. */
   private again: Promise<void> | null = null;
+  /** The read under way was started by the timer, not asked for. */
+  private polled = false;
 
   constructor(private readonly reader: DockerReader, opts: SwarmModelOptions = {}) {
     super(emptySwarmSnapshot(), 0);
@@ -82,23 +84,35 @@ export class SwarmModel extends Observable<SwarmSnapshot> {
 
   private async readOnce(): Promise<void> {
     this.clearTimer();
+    const quietIfSame = this.polled && !this.active;
+    this.polled = false;
     try {
       const snap = await readSwarm(this.reader.raw);
       // A manager whose lists failed (no leader for a moment) keeps what was known; the error line
       // says the lists may be old. Anything else replaces the snapshot (a demoted node has no services).
       const listsFailed = snap.role.manager && snap.error !== null;
-      this.publish(listsFailed ? { ...this.snap, role: snap.role, error: snap.error, loaded: true, at: snap.at } : snap);
+      this.publishChanged(listsFailed ? { ...this.snap, role: snap.role, error: snap.error, loaded: true, at: snap.at } : snap, quietIfSame);
     } catch (e) {
-      this.publish({ ...this.snap, loaded: true, error: `cannot read the swarm: ${swarmErrorText(e)}`, at: Date.now() });
+      this.publishChanged({ ...this.snap, loaded: true, error: `cannot read the swarm: ${swarmErrorText(e)}`, at: Date.now() }, quietIfSame);
     } finally {
       this.schedule();
     }
   }
 
+  /**
+   * The cockpit repaints on every new snapshot: while the Services view is hidden, a timed poll that
+   * found the same swarm (only `at` moved) tells no one. Shown, or asked for (refresh after an action),
+   * every read goes out (its "ago" times move).
+   */
+  private publishChanged(next: SwarmSnapshot, quietIfSame: boolean): void {
+    if (quietIfSame && this.snap.loaded && sameSwarm(this.snap, next)) return;
+    this.publish(next);
+  }
+
   private schedule(): void {
     this.clearTimer();
     if (!this.running) return;
-    this.timer = setTimeout(() => { this.timer = null; void this.refresh(); }, this.active ? this.activeMs : this.idleMs);
+    this.timer = setTimeout(() => { this.timer = null; this.polled = true; void this.refresh(); }, this.active ? this.activeMs : this.idleMs);
     this.timer.unref?.();
   }
 
@@ -106,4 +120,9 @@ export class SwarmModel extends Observable<SwarmSnapshot> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/** The same swarm, whenever read. */
+function sameSwarm(a: SwarmSnapshot, b: SwarmSnapshot): boolean {
+  return JSON.stringify({ ...a, at: 0 }) === JSON.stringify({ ...b, at: 0 });
 }

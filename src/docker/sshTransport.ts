@@ -222,25 +222,24 @@ export class SshSocket extends Duplex {
 
   /** Keeps the process alive for this socket again (http.Agent refs a pooled socket it reuses). */
   ref(): this {
-    this.refed = true;
-    const c = this.child;
-    if (c) {
-      c.ref();
-      for (const s of [c.stdin, c.stdout, c.stderr]) (s as { ref?: () => void } | null)?.ref?.();
-    }
-    this.idleTimer?.ref();
-    return this;
+    return this.hold(true);
   }
 
   /** Lets the process exit while this socket idles in the pool (http.Agent unrefs free sockets). */
   unref(): this {
-    this.refed = false;
+    return this.hold(false);
+  }
+
+  /** ref or unref the ssh child, its pipes and the idle timer together. */
+  private hold(on: boolean): this {
+    this.refed = on;
+    const verb = on ? 'ref' : 'unref';
     const c = this.child;
     if (c) {
-      c.unref();
-      for (const s of [c.stdin, c.stdout, c.stderr]) (s as { unref?: () => void } | null)?.unref?.();
+      c[verb]();
+      for (const s of [c.stdin, c.stdout, c.stderr]) (s as { ref?: () => void; unref?: () => void } | null)?.[verb]?.();
     }
-    this.idleTimer?.unref();
+    this.idleTimer?.[verb]();
     return this;
   }
 
